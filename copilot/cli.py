@@ -1,0 +1,308 @@
+"""The `copilot` command: argparse subcommands over the Python API.
+
+Exit codes: 0 ok, 1 domain error (one line on stderr, no traceback), 2 usage error (argparse), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from copilot.errors import USER_ERRORS, CopilotError
+from index.layout import live_generation as require_index
+
+NOT_YET = {
+    "batch": "the batch log-summarisation job",
+    "ui": "the Gradio chat UI",
+    "serve": "the HTTP API",
+    "finetune": "LoRA fine-tuning",
+}
+
+
+def _index_dir(args: argparse.Namespace) -> Path:
+    from copilot.config import copilot_home
+
+    return Path(args.index).expanduser() if args.index else copilot_home() / "index"
+
+
+def _config(args: argparse.Namespace, **extra: Any) -> Any:
+    from copilot.config import load_config
+
+    overrides = {"index_dir": str(_index_dir(args))} if hasattr(args, "index") else {}
+    if getattr(args, "embedder", None):
+        overrides["index.embedder"] = args.embedder
+    overrides.update({k: v for k, v in extra.items() if v is not None})
+    return load_config(getattr(args, "config", None), overrides)
+
+
+def _read_questions(path: str) -> list[str]:
+    """One question a line: plain text, or JSONL with a "question" field."""
+    file = Path(path)
+    if not file.is_file():
+        raise CopilotError(f"questions file {file} not found")
+    questions = []
+    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                questions.append(str(json.loads(line)["question"]))
+            except (ValueError, KeyError) as exc:
+                raise CopilotError(f"{file} line {number}: expected JSON with a 'question' field ({exc})") from exc
+        else:
+            questions.append(line)
+    return questions
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from index import HybridIndex, build_index, make_embedder, sync_index
+
+    cfg = _config(args)
+    index_dir = _index_dir(args)
+    if args.action == "stats":
+        require_index(index_dir)
+        loaded = HybridIndex.load(index_dir, make_embedder(cfg.index.embedder), cfg.index.embedder)
+        print(json.dumps(loaded.stats(), indent=2))
+        return 0
+    if not args.paths:
+        raise CopilotError(f"`copilot index {args.action}` needs at least one PATH (a file or folder)")
+    run = build_index if args.action == "build" else sync_index
+    report = run([Path(p) for p in args.paths], index_dir, lambda: make_embedder(cfg.index.embedder), cfg.index,
+                 progress=sys.stderr.isatty())
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+def _hit_dict(hit: Any) -> dict[str, Any]:
+    chunk = hit.chunk
+    return {"source": chunk.source, "path": chunk.path, "page": chunk.page, "section": chunk.section,
+            "chunk_id": chunk.chunk_id, "score": round(hit.score, 5),
+            "cosine": None if hit.dense is None else round(hit.dense, 4), "text": chunk.text}
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from index import HybridIndex, make_embedder
+
+    cfg = _config(args)
+    require_index(_index_dir(args))
+    loaded = HybridIndex.load(_index_dir(args), make_embedder(cfg.index.embedder), cfg.index.embedder)
+    queries = _read_questions(args.queries) if args.queries else [args.query]
+    if not queries or queries == [None]:
+        raise CopilotError("give a query, or --queries FILE")
+    for query in queries:
+        hits = loaded.search(query, k=args.k, asset=args.asset, candidates=cfg.retrieval.candidates)
+        if args.json:
+            print(json.dumps({"query": query, "hits": [_hit_dict(h) for h in hits]}, ensure_ascii=False))
+            continue
+        print(f"# {query}")
+        for rank, hit in enumerate(hits, 1):
+            c = hit.chunk
+            where = ", ".join(x for x in (c.section, f"p. {c.page}" if c.page is not None else None) if x)
+            print(f"{rank}. {c.source} ({where}) score {hit.score:.4f}\n   {' '.join(c.text.split())[:200]}")
+    return 0
+
+
+def _load_copilot(args: argparse.Namespace) -> Any:
+    from copilot.app import Copilot
+
+    return Copilot.load(_config(args, **{"generation.model": getattr(args, "model", None)}),
+                        no_adapter=getattr(args, "no_adapter", False))
+
+
+def _print_answer(answer: Any) -> None:
+    for warning in answer.safety:
+        print(f"SAFETY: {warning}")
+    print(answer.text)
+    for citation in answer.citations:
+        where = ", ".join(x for x in (citation.section, f"p. {citation.page}" if citation.page is not None else None)
+                          if x)
+        print(f"  [{citation.n}] {citation.source} ({where}): \"{citation.quote}\"")
+    for sentence in answer.unsupported:
+        print(f"  unsupported: {sentence}")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    copilot = _load_copilot(args)
+    questions = _read_questions(args.questions) if args.questions else [args.question]
+    if not questions or questions == [None]:
+        raise CopilotError("give a question, or --questions FILE")
+    for question in questions:
+        answer = copilot.ask(question, asset=args.asset)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            _print_answer(answer)
+    return 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    copilot = _load_copilot(args)
+    if args.fit_rows is not None:
+        copilot.cfg = replace(copilot.cfg, anomaly=replace(copilot.cfg.anomaly, fit_rows=args.fit_rows))
+    report = copilot.analyse(args.file, asset=args.asset)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print(report.summary)
+    for event in report.events:
+        print(f"  event {event.start} .. {event.end}: {', '.join(event.channels)} {event.direction}, "
+              f"peak {event.peak_channel}={event.peak_value:.2f} (z {event.peak_score:+.1f}, {event.severity})")
+    for cause in report.likely_causes:
+        print(f"  likely: {cause['failure_mode']} score {cause['score']} ({'; '.join(cause['evidence'])})")
+    for action in report.actions:
+        cite = action["citation"]
+        print(f"  do: {action['step']}  [{cite['source']} {cite.get('section') or ''}]")
+    for warning in report.warnings:
+        print(f"  warning: {warning}")
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from copilot.config import DEFAULT_MODEL
+    from copilot.models import resolve_embedder, resolve_language_model
+
+    print(f"language model: {resolve_language_model(args.model or DEFAULT_MODEL)}")
+    from index.embeddings import DEFAULT_EMBEDDER
+
+    print(f"embedder: {resolve_embedder(args.embedder or DEFAULT_EMBEDDER)}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from copilot.evaluation import evaluate_retrieval
+
+    if args.what != "retrieval":
+        raise CopilotError(f"`copilot eval {args.what}` is not yet available (issue pending); try `eval retrieval`")
+    cfg = _config(args)
+    result = evaluate_retrieval(Path(args.qa), _index_dir(args), cfg, k=args.k)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_not_yet(args: argparse.Namespace) -> int:
+    raise CopilotError(f"`copilot {args.command}` ({NOT_YET[args.command]}) is not yet available in this version")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="copilot", description="Offline maintenance copilot: cited answers from "
+                                     "manuals and logs, anomaly reports from sensor data.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help="YAML config file (defaults < file < flags)")
+    common.add_argument("--index", metavar="DIR", help="index directory (default $COPILOT_HOME/index)")
+    common.add_argument("--embedder", help="embedding model id or path (default all-MiniLM-L6-v2, bundled)")
+    model = argparse.ArgumentParser(add_help=False)
+    model.add_argument("--model", help="language model: Hugging Face id or local path")
+    model.add_argument("--no-adapter", action="store_true", help="run the base model without the LoRA adapter")
+
+    p = sub.add_parser("index", parents=[common], help="build, sync or inspect the document index")
+    p.add_argument("action", choices=["build", "sync", "stats"], help="build: from scratch; sync: incremental")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to index")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", parents=[common], help="hybrid search without generation")
+    p.add_argument("query", nargs="?", help="search text")
+    p.add_argument("--queries", metavar="FILE", help="one query a line (text, or JSONL with 'question')")
+    p.add_argument("-k", type=int, default=5, help="hits per query (default 5)")
+    p.add_argument("--asset", help="only passages about this asset id, e.g. P-101")
+    p.add_argument("--json", action="store_true", help="one JSON line per query")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", parents=[common, model], help="answer a question with citations")
+    p.add_argument("question", nargs="?", help="the question")
+    p.add_argument("--questions", metavar="FILE", help="one question a line (text, or JSONL with 'question')")
+    p.add_argument("--asset", help="prefer this asset's documents and logs, e.g. P-101")
+    p.add_argument("--json", action="store_true", help="one JSON line per answer")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("analyse", aliases=["analyze"], parents=[common, model],
+                       help="anomaly report for a sensor CSV")
+    p.add_argument("file", help="sensor CSV (wide or long form)")
+    p.add_argument("--asset", help="asset id (default: from the file name)")
+    p.add_argument("--fit-rows", type=int, help="rows at the start known to be normal (baseline)")
+    p.add_argument("--fit", metavar="FILE", help="a separate normal-operation CSV to fit on (not yet available)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--plot", metavar="PNG", help="save a plot with anomaly windows shaded (not yet available)")
+    p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser("eval", parents=[common], help="evaluate retrieval (more evaluations to come)")
+    p.add_argument("what", choices=["retrieval", "qa", "anomalies"], help="what to evaluate")
+    p.add_argument("--qa", default="corpus/eval/qa.jsonl", help="evaluation questions (JSONL)")
+    p.add_argument("-k", type=int, default=5, help="cut-off for recall@k")
+    p.add_argument("--json", action="store_true", help="compact JSON")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("prepare", help="prepare the offline models (convert the bundled GGUF once)")
+    p.add_argument("--model", help="language model id or path")
+    p.add_argument("--embedder", help="embedding model id or path")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("batch", parents=[common, model], help="summarise a folder of logs (not yet available)")
+    p.add_argument("input_dir", help="folder of sensor CSVs, work orders and alarm logs")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--engine", choices=["local", "ray"], default="local")
+    p.add_argument("--since", help="only records on or after this date")
+    p.add_argument("--asset", help="only this asset")
+    p.set_defaults(func=cmd_not_yet)
+
+    p = sub.add_parser("ui", parents=[common, model], help="the Gradio chat UI (not yet available)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(func=cmd_not_yet)
+
+    p = sub.add_parser("serve", parents=[common, model], help="the HTTP API (not yet available)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_not_yet)
+
+    p = sub.add_parser("finetune", help="LoRA fine-tuning: train, eval, export (not yet available)")
+    p.add_argument("action", choices=["train", "eval", "export"])
+    p.add_argument("--config", help="training recipe (YAML)")
+    p.set_defaults(func=cmd_not_yet)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        _quiet_libraries()
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _quiet_libraries() -> None:
+    """Progress bars and advisory warnings of transformers/HF are noise on a technician's terminal."""
+    import os
+    import warnings
+
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="transformers")
+    for name in ("transformers", "sentence_transformers", "bm25s", "httpx", "huggingface_hub"):
+        logging.getLogger(name).setLevel(logging.ERROR)

@@ -1,0 +1,155 @@
+"""Configuration: one frozen dataclass per concern, defaults in code, then a YAML file, then CLI overrides.
+
+Environment variables are used only for locations (`COPILOT_HOME`). The language model id appears here and nowhere
+else (`GenerationConfig.model`); the embedder id lives in `index.embeddings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from copilot.errors import ConfigError
+from index.config import IndexConfig
+
+DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+
+
+def copilot_home() -> Path:
+    """Where models, caches and the default index live: $COPILOT_HOME or ~/.cache/maintenance-copilot."""
+    return Path(os.environ.get("COPILOT_HOME", "~/.cache/maintenance-copilot")).expanduser()
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """How many passages the model sees and when retrieval counts as having found nothing."""
+
+    top_k: int = 4
+    candidates: int = 50  # depth of each ranking before fusion
+    min_score: float = 0.30  # cosine similarity; below this a passage is not evidence
+    asset_boost: bool = True  # with an asset given, prefer its documents and logs
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {self.top_k}")
+        if self.candidates < self.top_k:
+            raise ValueError(f"candidates must be >= top_k, got {self.candidates} < {self.top_k}")
+        if not -1.0 <= self.min_score <= 1.0:
+            raise ValueError(f"min_score is a cosine similarity in [-1, 1], got {self.min_score}")
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """Which language model writes answers, and how."""
+
+    model: str = DEFAULT_MODEL  # Hugging Face id or local path; the default is converted from a bundled GGUF
+    backend: str = "transformers"  # transformers | openai (an OpenAI-compatible HTTP endpoint)
+    endpoint: str | None = None  # e.g. http://localhost:8000/v1 for vLLM, llama.cpp server or TGI
+    api_key_env: str = "OPENAI_API_KEY"  # name of the variable holding the endpoint's key, if it needs one
+    adapter: str | None = None  # LoRA adapter directory; None = no adapter
+    max_new_tokens: int = 160
+    temperature: float = 0.0  # greedy by default: answers must be reproducible
+    context_words: int = 600  # passage budget in the prompt: prefill dominates CPU latency
+    device: str | None = None  # cpu | cuda; None picks cuda when present
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("transformers", "openai"):
+            raise ValueError(f"backend must be 'transformers' or 'openai', got {self.backend!r}")
+        if self.backend == "openai" and not self.endpoint:
+            raise ValueError("backend 'openai' needs an endpoint URL (generation.endpoint)")
+        if self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if self.context_words < 50:
+            raise ValueError(f"context_words must be >= 50, got {self.context_words}")
+
+
+@dataclass(frozen=True)
+class AnomalyConfig:
+    """The robust per-channel baseline detector's parameters."""
+
+    window: int = 48  # rolling window (samples) for the median/MAD baseline
+    z_threshold: float = 4.0  # robust z-score above which a sample is abnormal
+    min_points: int = 3  # an event needs this many consecutive abnormal samples
+    merge_gap: int = 6  # events closer than this many samples are one event
+    fit_rows: int | None = None  # fit the baseline on the first N rows (known normal) instead of rolling
+
+    def __post_init__(self) -> None:
+        if self.window < 5:
+            raise ValueError(f"window must be >= 5, got {self.window}")
+        if self.z_threshold <= 0:
+            raise ValueError(f"z_threshold must be > 0, got {self.z_threshold}")
+        if self.min_points < 1:
+            raise ValueError(f"min_points must be >= 1, got {self.min_points}")
+
+
+@dataclass(frozen=True)
+class CopilotConfig:
+    """Everything `Copilot.load` needs."""
+
+    index_dir: Path = field(default_factory=lambda: copilot_home() / "index")
+    index: IndexConfig = field(default_factory=IndexConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    anomaly: AnomalyConfig = field(default_factory=AnomalyConfig)
+
+
+SECTIONS = {"index": IndexConfig, "retrieval": RetrievalConfig, "generation": GenerationConfig,
+            "anomaly": AnomalyConfig}
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> CopilotConfig:
+    """Defaults, then the YAML file at `path`, then `overrides` ({"generation.model": "...", "index_dir": ...}).
+
+    Raises:
+        ConfigError: unknown keys, wrong types or invalid values, naming the key.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"config file {file} not found")
+        try:
+            loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config file {file} is not valid YAML: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config file {file} must hold a mapping of sections")
+        data = loaded
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        section, _, key = dotted.partition(".")
+        if key:
+            data.setdefault(section, {})[key] = value
+        else:
+            data[section] = value
+    return _build(data)
+
+
+def _build(data: dict[str, Any]) -> CopilotConfig:
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        if name == "index_dir":
+            kwargs["index_dir"] = Path(str(value)).expanduser()
+        elif name in SECTIONS:
+            if not isinstance(value, dict):
+                raise ConfigError(f"config section {name!r} must be a mapping, got {value!r}")
+            cls = SECTIONS[name]
+            known = {f.name for f in dataclasses.fields(cls)}
+            unknown = set(value) - known
+            if unknown:
+                raise ConfigError(f"unknown key(s) {sorted(unknown)} in section {name!r}; known: {sorted(known)}")
+            try:
+                kwargs[name] = cls(**value)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"invalid {name} config: {exc}") from exc
+        else:
+            raise ConfigError(f"unknown config section {name!r}; known: index_dir, {', '.join(SECTIONS)}")
+    return CopilotConfig(**kwargs)

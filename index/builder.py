@@ -1,0 +1,215 @@
+"""Build an index from files, or sync it incrementally with the files as they are now.
+
+`sync` re-reads only files whose content hash changed, drops chunks of deleted files, and never duplicates: each file's
+chunks are replaced as a whole. Nothing is written when nothing changed, so a second `make run` is instant. One bad
+file is reported and skipped (its previous chunks, if any, are kept); it never spoils the rest of the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index import layout, store
+from index.chunking import split_document
+from index.config import IndexConfig
+from index.errors import DocumentLoadError, IndexMismatchError
+from index.loaders import Skipped, discover, load_document
+from index.manifest import FileEntry, Manifest
+from index.records import Chunk
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+logger = logging.getLogger(__name__)
+
+CHUNKS_FILE = "chunks.jsonl"
+EmbedderFactory = Callable[[], "Embeddings"]
+
+
+@dataclass
+class UpdateReport:
+    """What a build or sync did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    failed: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    total_chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        text = (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; {self.chunks_embedded} chunks embedded, "
+            f"{self.total_chunks} in index ({self.seconds:.1f} s)"
+        )
+        lines = [text] + [f"  failed: {f.path}: {f.reason}" for f in self.failed]
+        return "\n".join(lines)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_chunks(gen: Path) -> list[Chunk]:
+    with open(gen / CHUNKS_FILE, encoding="utf-8") as handle:
+        return [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
+
+
+def _display_path(file: Path, root: Path | None) -> str:
+    """How a file is named in citations: `root-folder/relative/path`, or the file name when given directly."""
+    if root is None:
+        return file.name
+    return f"{root.resolve().name}/{file.relative_to(root).as_posix()}"
+
+
+def _in_scope(key: str, paths: Sequence[Path]) -> bool:
+    target = Path(key)
+    for given in paths:
+        resolved = given.resolve()
+        if target == resolved or resolved in target.parents:
+            return True
+    return False
+
+
+def build_index(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig,
+                progress: bool = False) -> UpdateReport:
+    """Index exactly the files under `paths`, replacing whatever the index held."""
+    return _update(paths, index_dir, make_embedder, cfg, rebuild=True, progress=progress)
+
+
+def sync_index(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig,
+               progress: bool = False) -> UpdateReport:
+    """Bring the index in step with the files under `paths`: add new, re-index changed, drop deleted."""
+    return _update(paths, index_dir, make_embedder, cfg, rebuild=not layout.exists(index_dir), progress=progress)
+
+
+def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig, *,
+            rebuild: bool, progress: bool) -> UpdateReport:
+    started = time.perf_counter()
+    report = UpdateReport()
+    with layout.writer_lock(index_dir):
+        old_gen = None if rebuild else layout.live_generation(index_dir)
+        manifest = Manifest.load(old_gen) if old_gen else None
+        if manifest is not None:
+            manifest.check_embedder(cfg.embedder, index_dir)
+            if manifest.chunking != cfg.chunking_params():
+                raise IndexMismatchError(
+                    f"index at {index_dir} was chunked with {manifest.chunking}, configured {cfg.chunking_params()}: "
+                    "run `copilot index build` to re-chunk everything"
+                )
+        old_files = dict(manifest.files) if manifest else {}
+        files, report.skipped = discover(list(paths))
+
+        new_chunks: dict[str, list[Chunk]] = {}
+        entries: dict[str, FileEntry] = {}
+        seen: set[str] = set()
+        for file, root in files:
+            key = str(file.resolve())
+            seen.add(key)
+            sha = file_sha256(file)
+            previous = old_files.get(key)
+            if previous and previous.sha256 == sha:
+                report.unchanged.append(previous.path)
+                continue
+            rel = _display_path(file, root)
+            taken = {e.path for k, e in {**old_files, **entries}.items() if k != key}
+            if rel in taken:  # two roots with the same name: fall back to the unambiguous absolute path
+                rel = key
+            try:
+                doc = load_document(file, rel, cfg.log_columns)
+            except DocumentLoadError as exc:
+                report.failed.append(Skipped(str(file), exc.reason))
+                logger.warning("skipped %s", exc)
+                continue
+            chunks = split_document(doc, cfg)
+            if not chunks:
+                report.failed.append(Skipped(str(file), "no text found in file"))
+                continue
+            new_chunks[key] = chunks
+            entries[key] = FileEntry(rel, sha, file.stat().st_size, [c.chunk_id for c in chunks], doc.doc_type)
+            (report.updated if previous else report.added).append(rel)
+        gone = [k for k in old_files if k not in seen and _in_scope(k, paths)]
+        report.removed = [old_files[k].path for k in gone]
+
+        if not rebuild and not report.changed:
+            report.total_chunks = manifest.chunk_count if manifest else 0
+            report.seconds = time.perf_counter() - started
+            return report
+        _write_generation(index_dir, old_gen, manifest, old_files, gone, new_chunks, entries, report,
+                          make_embedder, cfg, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_generation(index_dir: Path, old_gen: Path | None, manifest: Manifest | None,
+                      old_files: dict[str, FileEntry], gone: list[str], new_chunks: dict[str, list[Chunk]],
+                      entries: dict[str, FileEntry], report: UpdateReport, make_embedder: EmbedderFactory,
+                      cfg: IndexConfig, progress: bool) -> None:
+    from index.embeddings import embedding_dimension
+
+    embedder = make_embedder()
+    dimension = embedding_dimension(embedder)
+    if old_gen is not None and manifest is not None:
+        vectors = store.load_store(old_gen, embedder)
+        kept = read_chunks(old_gen)
+        stale = {cid for k in list(new_chunks) + gone if k in old_files for cid in old_files[k].chunk_ids}
+        store.remove_ids(vectors, sorted(stale))
+        kept = [c for c in kept if c.chunk_id not in stale]
+        files = {k: v for k, v in old_files.items() if k not in gone}
+        if manifest.dimension != dimension:
+            raise IndexMismatchError(f"index dimension {manifest.dimension} != embedder dimension {dimension}")
+    else:
+        vectors = store.new_store(embedder, dimension)
+        kept, files = [], {}
+    fresh = [c for chunks in new_chunks.values() for c in chunks]
+    _embed_into(vectors, fresh, embedder, cfg.embed_batch_size, progress)
+    files.update(entries)
+    report.chunks_embedded = len(fresh)
+    report.total_chunks = len(kept) + len(fresh)
+
+    gen = layout.new_generation(index_dir)
+    try:
+        store.save_store(vectors, gen)
+        with open(gen / CHUNKS_FILE, "w", encoding="utf-8") as handle:
+            for chunk in kept + fresh:
+                handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        Manifest(
+            embedder=cfg.embedder, dimension=dimension, chunking=cfg.chunking_params(), files=files,
+            skipped=[{"path": s.path, "reason": s.reason} for s in report.skipped + report.failed],
+            updated=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        ).save(gen)
+        layout.publish(index_dir, gen)
+    except BaseException:
+        layout.discard(gen)  # Ctrl-C or a full disk: the previous generation stays live
+        raise
+
+
+def _embed_into(vectors: Any, chunks: list[Chunk], embedder: Embeddings, batch_size: int, progress: bool) -> None:
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress or not chunks)
+    for start in range(0, len(chunks), batch_size * 4):
+        batch = chunks[start:start + batch_size * 4]
+        embedded = embedder.embed_documents([c.context_text for c in batch])
+        store.add_vectors(vectors, [c.chunk_id for c in batch], [c.text for c in batch], embedded)
+        bar.update(len(batch))
+    bar.close()

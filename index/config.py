@@ -1,0 +1,36 @@
+"""IndexConfig: how documents are chunked and embedded. Written into the index manifest so a mismatch is caught."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.embeddings import DEFAULT_EMBEDDER
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Chunking and embedding parameters of an index.
+
+    Chunk size is counted in words; ~180 words keeps a manual section's procedure step or a few table rows together
+    while leaving room for 3-4 passages in a small model's prompt.
+    """
+
+    chunk_words: int = 180
+    overlap_words: int = 30
+    embedder: str = DEFAULT_EMBEDDER  # Hugging Face id or local path of a sentence-transformers model
+    embed_batch_size: int = 32
+    log_columns: dict[str, str] = field(default_factory=dict)  # role -> column name for work-order CSVs
+
+    def __post_init__(self) -> None:
+        if self.chunk_words < 20:
+            raise ValueError(f"chunk_words must be >= 20, got {self.chunk_words}")
+        if not 0 <= self.overlap_words < self.chunk_words:
+            raise ValueError(
+                f"overlap_words must be in [0, chunk_words), got {self.overlap_words} for chunk_words {self.chunk_words}"
+            )
+        if self.embed_batch_size < 1:
+            raise ValueError(f"embed_batch_size must be >= 1, got {self.embed_batch_size}")
+
+    def chunking_params(self) -> dict[str, int]:
+        """The parameters that change chunk boundaries: a change means every file must be re-chunked."""
+        return {"chunk_words": self.chunk_words, "overlap_words": self.overlap_words}

@@ -1,0 +1,118 @@
+"""Find the files under the given paths and load each into a `Document`, one loader per format.
+
+Formats: Markdown, plain text, PDF, HTML, work-order CSV/JSONL, timestamped event logs. A `.copilotignore` file
+(gitignore-style globs, one a line) in a folder excludes paths below it, e.g. a corpus's evaluation questions.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import DocumentLoadError
+from index.loaders.logs import parse_log
+from index.loaders.markdown import find_assets, html_to_markdown, parse_markdown
+from index.loaders.pdf import parse_pdf
+from index.loaders.tabular import guess_columns, parse_records, read_table
+from index.loaders.text import parse_text
+from index.records import Document
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = {".md", ".markdown", ".txt", ".text", ".pdf", ".html", ".htm", ".csv", ".jsonl", ".log"}
+IGNORE_FILE = ".copilotignore"
+
+__all__ = ["SUFFIXES", "Skipped", "discover", "load_document", "guess_columns", "read_table"]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A path that was not indexed, and why."""
+
+    path: str
+    reason: str
+
+
+def _ignore_patterns(folder: Path) -> list[str]:
+    ignore = folder / IGNORE_FILE
+    if not ignore.is_file():
+        return []
+    lines = ignore.read_text(encoding="utf-8").splitlines()
+    return [ln.strip().rstrip("/") for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def discover(paths: list[Path]) -> tuple[list[tuple[Path, Path | None]], list[Skipped]]:
+    """Expand files and folders into (file, root folder or None if given directly), plus what was skipped and why."""
+    found: list[tuple[Path, Path | None]] = []
+    skipped: list[Skipped] = []
+    for given in paths:
+        if not given.exists():
+            skipped.append(Skipped(str(given), "no such file or folder"))
+            continue
+        if given.is_file():
+            if given.suffix.lower() in SUFFIXES:
+                found.append((given, None))
+            else:
+                skipped.append(Skipped(str(given), f"unsupported file type {given.suffix or '(none)'}"))
+            continue
+        patterns = _ignore_patterns(given)
+        for file in sorted(p for p in given.rglob("*") if p.is_file()):
+            rel = file.relative_to(given)
+            if any(part.startswith(".") for part in rel.parts):
+                continue
+            rel_text = rel.as_posix()
+            if any(fnmatch.fnmatch(rel_text, pat) or rel_text.startswith(pat + "/") for pat in patterns):
+                continue
+            if file.suffix.lower() in SUFFIXES:
+                found.append((file, given))
+            else:
+                skipped.append(Skipped(str(file), f"unsupported file type {file.suffix or '(none)'}"))
+    unique: list[tuple[Path, Path | None]] = []
+    seen: set[Path] = set()
+    for file, root in found:  # a file reached twice (given directly and inside a folder) is indexed once
+        if file.resolve() not in seen:
+            seen.add(file.resolve())
+            unique.append((file, root))
+    return unique, skipped
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise DocumentLoadError(path, "binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def load_document(path: Path, rel_path: str, log_columns: dict[str, str] | None = None) -> Document:
+    """Load one file into a Document; raise DocumentLoadError with the reason when it cannot be used."""
+    suffix = path.suffix.lower()
+    source = path.name
+    try:
+        if suffix in (".md", ".markdown"):
+            title, blocks = parse_markdown(_read_text(path))
+            return Document(source, rel_path, "manual", blocks, title or path.stem, find_assets(blocks[:6]))
+        if suffix in (".html", ".htm"):
+            title, blocks = parse_markdown(html_to_markdown(_read_text(path)))
+            return Document(source, rel_path, "manual", blocks, title or path.stem, find_assets(blocks[:6]))
+        if suffix == ".pdf":
+            title, blocks = parse_pdf(path)
+            return Document(source, rel_path, "manual", blocks, title, find_assets(blocks[:6]))
+        if suffix in (".csv", ".jsonl"):
+            title, blocks, doc_type = parse_records(path, log_columns)
+            return Document(source, rel_path, doc_type, blocks, title)
+        if suffix == ".log":
+            parsed = parse_log(path)
+            if parsed is not None:
+                title, blocks = parsed
+                return Document(source, rel_path, "log", blocks, title)
+        title, blocks = parse_text(_read_text(path), title=path.stem.replace("_", " "))
+        return Document(source, rel_path, "text", blocks, title, find_assets(blocks[:6]))
+    except DocumentLoadError:
+        raise
+    except OSError as exc:
+        raise DocumentLoadError(path, f"cannot read file ({exc.strerror or exc})") from exc

@@ -1,0 +1,186 @@
+"""Markdown (and HTML, via a conversion to Markdown-like lines) into structural blocks.
+
+Keeps what citations need: the heading path above every block and the page from `<!-- page N -->` markers; keeps a
+table whole with its header so the chunker can repeat the header in every piece.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from html.parser import HTMLParser
+
+from index.records import Block
+
+PAGE_RE = re.compile(r"^\s*<!--\s*page\s+(\d+)\s*-->\s*$", re.IGNORECASE)
+HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+TABLE_SEP_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+ASSET_ID_RE = re.compile(r"\b[A-Z]{1,3}-\d{3}\b")
+
+
+def parse_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
+    """Split Markdown into blocks; return (title, blocks). The title is the first level-1 heading, if any."""
+    blocks: list[Block] = []
+    headings: list[tuple[int, str]] = []
+    page: int | None = None
+    title = ""
+    para: list[str] = []
+    table: list[str] = []
+    in_fence = False
+
+    def path() -> tuple[str, ...]:
+        return tuple(h for _, h in headings)
+
+    def flush_para() -> None:
+        if para:
+            body = "\n".join(para).strip()
+            if body:
+                blocks.append(Block(text=body, page=page, headings=path()))
+            para.clear()
+
+    def flush_table() -> None:
+        if table:
+            blocks.append(_table_block(table, page, path()))
+            table.clear()
+
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if line.lstrip().startswith("```"):
+            flush_table()
+            in_fence = not in_fence
+            para.append(line)
+            continue
+        if in_fence:
+            para.append(line)
+            continue
+        page_match = PAGE_RE.match(line)
+        if page_match:
+            flush_para()
+            flush_table()
+            page = int(page_match.group(1))
+            continue
+        heading = HEADING_RE.match(line)
+        if heading:
+            flush_para()
+            flush_table()
+            level, name = len(heading.group(1)), _strip_inline(heading.group(2))
+            headings = [(lvl, h) for lvl, h in headings if lvl < level] + [(level, name)]
+            if level == 1 and not title:
+                title = name
+            continue
+        if line.lstrip().startswith("|"):
+            flush_para()
+            table.append(line.strip())
+            continue
+        flush_table()
+        if not line.strip():
+            flush_para()
+            continue
+        if line.lstrip().startswith("<!--"):
+            continue
+        para.append(line)
+    flush_para()
+    flush_table()
+    return title, tuple(blocks)
+
+
+def _table_block(lines: list[str], page: int | None, headings: tuple[str, ...]) -> Block:
+    if len(lines) >= 2 and TABLE_SEP_RE.match(lines[1]):
+        header = "\n".join(lines[:2])
+        rows = lines[2:]
+    else:
+        header, rows = None, lines
+    return Block(text="\n".join(rows), page=page, headings=headings, kind="table", table_header=header)
+
+
+def _strip_inline(text: str) -> str:
+    return re.sub(r"[*_`]+", "", text).strip()
+
+
+def find_assets(blocks: Iterable[Block]) -> tuple[str, ...]:
+    """Asset ids named in an 'Applies to' line of the front matter (e.g. `| Applies to | P-101, P-102 |`)."""
+    for block in blocks:
+        for line in block.text.splitlines():
+            if "applies to" in line.lower():
+                return tuple(dict.fromkeys(ASSET_ID_RE.findall(line)))
+    return ()
+
+
+class _HtmlToMarkdown(HTMLParser):
+    """Just enough HTML to Markdown for manuals saved as web pages: headings, paragraphs, lists, tables."""
+
+    BLOCK_TAGS = {"p", "div", "section", "article", "br", "li", "pre", "blockquote", "dd", "dt"}
+    SKIP_TAGS = {"script", "style", "nav", "footer", "head", "noscript"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.skip_depth = 0
+        self.heading_level = 0
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+        self.rows_in_table = 0
+
+    def _flush(self) -> None:
+        text = re.sub(r"\s+", " ", "".join(self.current)).strip()
+        if text:
+            self.lines.extend([text, ""])
+        self.current = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP_TAGS:
+            self.skip_depth += 1
+        elif re.fullmatch(r"h[1-6]", tag):
+            self._flush()
+            self.heading_level = int(tag[1])
+        elif tag == "table":
+            self._flush()
+            self.rows_in_table = 0
+        elif tag == "tr":
+            self.row = []
+        elif tag in ("td", "th"):
+            self.cell = []
+        elif tag in self.BLOCK_TAGS and self.row is None:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP_TAGS:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif re.fullmatch(r"h[1-6]", tag) and self.heading_level:
+            text = re.sub(r"\s+", " ", "".join(self.current)).strip()
+            if text:
+                self.lines.extend(["#" * self.heading_level + " " + text, ""])
+            self.current = []
+            self.heading_level = 0
+        elif tag in ("td", "th") and self.row is not None and self.cell is not None:
+            self.row.append(re.sub(r"\s+", " ", "".join(self.cell)).strip().replace("|", "/"))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            if self.row:
+                self.lines.append("| " + " | ".join(self.row) + " |")
+                if self.rows_in_table == 0:
+                    self.lines.append("|" + "---|" * len(self.row))
+                self.rows_in_table += 1
+            self.row = None
+        elif tag == "table":
+            self.lines.append("")
+        elif tag in self.BLOCK_TAGS and self.row is None:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self.skip_depth:
+            return
+        if self.cell is not None:
+            self.cell.append(data)
+        else:
+            self.current.append(data)
+
+
+def html_to_markdown(html: str) -> str:
+    """Convert an HTML page to Markdown-like text that `parse_markdown` understands."""
+    parser = _HtmlToMarkdown()
+    parser.feed(html)
+    parser.close()
+    parser._flush()
+    return "\n".join(parser.lines)

@@ -1,0 +1,44 @@
+from copilot.citations import check, split_sentences
+from copilot.records import Passage
+
+
+def passage(n: int, text: str, source: str = "m.md") -> Passage:
+    return Passage(n=n, chunk_id=f"c{n}", text=text, source=source, path=source, page=n, section=f"{n}.1 S",
+                   score=0.8)
+
+
+PASSAGES = [
+    passage(1, "Tighten the seal gland nuts evenly to 25 N·m. Do not overtighten."),
+    passage(2, "Heat the new bearings to 110 °C on an induction heater."),
+]
+
+
+def test_citations_outside_the_retrieved_passages_are_dropped() -> None:
+    result = check("Tighten the gland nuts to 25 N·m [1][7].", PASSAGES)
+    assert [c.n for c in result.citations] == [1]
+    assert "[7]" not in result.text and result.text.endswith("[1].")
+
+
+def test_a_citation_maps_to_source_page_section_and_the_best_quote() -> None:
+    citation = check("Heat the bearings to 110 °C [2].", PASSAGES).citations[0]
+    assert (citation.source, citation.page, citation.section, citation.chunk_id) == ("m.md", 2, "2.1 S", "c2")
+    assert citation.quote == "Heat the new bearings to 110 °C on an induction heater."
+
+
+def test_a_number_missing_from_the_cited_passage_is_flagged() -> None:
+    result = check("Tighten the seal gland nuts to 40 N·m [1].", PASSAGES)
+    assert len(result.unsupported) == 1 and "40" in result.unsupported[0]
+
+
+def test_an_uncited_sentence_is_attributed_to_the_passage_that_supports_it() -> None:
+    result = check("Heat the new bearings to 110 °C on an induction heater.", PASSAGES)
+    assert [c.n for c in result.citations] == [2] and not result.unsupported
+
+
+def test_a_sentence_no_passage_supports_is_flagged() -> None:
+    result = check("Replace the impeller every year [1].", PASSAGES)
+    assert result.unsupported == ("Replace the impeller every year.",)
+
+
+def test_sentences_split_on_stops_and_newlines() -> None:
+    assert split_sentences("First one. Second one [1].\nThird") == ["First one.", "Second one [1].", "Third"]

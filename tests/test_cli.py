@@ -1,0 +1,44 @@
+import subprocess
+import sys
+
+import pytest
+
+from copilot.cli import main
+
+SUBCOMMANDS = ["index", "search", "ask", "analyse", "batch", "ui", "serve", "eval", "finetune", "prepare"]
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0 and "usage: copilot" in capsys.readouterr().out
+
+
+def test_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+
+
+def test_a_missing_index_is_one_line_and_exit_code_1(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["search", "seal", "--index", str(tmp_path / "none")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and "copilot index build" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_ask_without_an_index_fails_before_loading_any_model(tmp_path, capsys) -> None:
+    code = main(["ask", "what torque?", "--index", str(tmp_path / "none"), "--model", "acme/absent"])
+    err = capsys.readouterr().err
+    assert code == 1 and "no index found" in err and "acme/absent" not in err
+
+
+def test_commands_of_later_issues_say_not_yet_available(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve"]) == 1
+    assert "not yet available" in capsys.readouterr().err
+
+
+def test_python_dash_m_copilot_runs_the_cli() -> None:
+    result = subprocess.run([sys.executable, "-m", "copilot", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "analyse" in result.stdout

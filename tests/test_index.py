@@ -1,0 +1,104 @@
+from pathlib import Path
+
+import pytest
+
+from index import HybridIndex, IndexConfig, build_index, sync_index
+from index import layout
+from index.errors import IndexMismatchError, IndexNotFoundError
+from tests.fakes import HashingEmbedder
+
+CFG = IndexConfig(embedder="fake-hashing-64")
+
+
+def build(corpus: Path, index_dir: Path, embedder: HashingEmbedder):
+    return build_index([corpus], index_dir, lambda: embedder, CFG)
+
+
+def load(index_dir: Path, embedder: HashingEmbedder) -> HybridIndex:
+    return HybridIndex.load(index_dir, embedder, CFG.embedder)
+
+
+def test_build_then_search_finds_the_torque_table_with_its_citation(tiny_corpus, tmp_path, fake_embedder) -> None:
+    report = build(tiny_corpus, tmp_path / "idx", fake_embedder)
+    assert len(report.added) == 3 and not report.failed
+    hits = load(tmp_path / "idx", fake_embedder).search("seal gland nuts torque", k=3)
+    top = hits[0].chunk
+    assert top.source == "pump_manual.md" and "25 N·m" in top.text and top.page in (1, 2)
+    assert hits[0].dense is not None and -1.0 <= hits[0].dense <= 1.0
+
+
+def test_exact_codes_are_found_by_the_keyword_side(tiny_corpus, tmp_path, fake_embedder) -> None:
+    build(tiny_corpus, tmp_path / "idx", fake_embedder)
+    hit = load(tmp_path / "idx", fake_embedder).search("E105", k=1)[0]
+    assert "E105" in hit.chunk.text and hit.ranks.get("keyword") == 1
+
+
+def test_asset_filter_keeps_only_that_assets_chunks(tiny_corpus, tmp_path, fake_embedder) -> None:
+    build(tiny_corpus, tmp_path / "idx", fake_embedder)
+    hits = load(tmp_path / "idx", fake_embedder).search("bearing", k=10, asset="P-902")
+    assert hits and all("P-902" in h.chunk.assets for h in hits)
+
+
+def test_sync_adds_changes_and_deletes_without_duplicates_or_stale_chunks(tiny_corpus, tmp_path, fake_embedder):
+    index_dir = tmp_path / "idx"
+    build(tiny_corpus, index_dir, fake_embedder)
+    manual = tiny_corpus / "pump_manual.md"
+    manual.write_text(manual.read_text().replace("25 N·m", "27 N·m"))
+    (tiny_corpus / "fmea.csv").unlink()
+    (tiny_corpus / "notes.txt").write_text("Shift note: P-901 strainer cleaned, sludge found.\n")
+    report = sync_index([tiny_corpus], index_dir, lambda: fake_embedder, CFG)
+    assert report.updated == ["corpus/pump_manual.md"]
+    assert report.removed == ["corpus/fmea.csv"] and report.added == ["corpus/notes.txt"]
+    loaded = load(index_dir, fake_embedder)
+    ids = [c.chunk_id for c in loaded.chunks]
+    assert len(ids) == len(set(ids)) == loaded.vectors.index.ntotal
+    texts = " ".join(c.text for c in loaded.chunks)
+    assert "27 N·m" in texts and "25 N·m" not in texts and "signature" not in texts
+    assert "sludge" in texts
+
+
+def test_sync_with_nothing_changed_writes_nothing(tiny_corpus, tmp_path, fake_embedder) -> None:
+    index_dir = tmp_path / "idx"
+    build(tiny_corpus, index_dir, fake_embedder)
+    live = layout.live_generation(index_dir)
+
+    def no_embedder():
+        raise AssertionError("an unchanged sync must not load the embedder")
+
+    report = sync_index([tiny_corpus], index_dir, no_embedder, CFG)
+    assert not report.changed and len(report.unchanged) == 3
+    assert layout.live_generation(index_dir) == live
+
+
+def test_an_index_built_with_another_embedder_is_refused(tiny_corpus, tmp_path, fake_embedder) -> None:
+    build(tiny_corpus, tmp_path / "idx", fake_embedder)
+    with pytest.raises(IndexMismatchError, match="fake-hashing-64"):
+        HybridIndex.load(tmp_path / "idx", fake_embedder, "sentence-transformers/all-MiniLM-L6-v2")
+
+
+def test_a_missing_index_says_how_to_build_one(tmp_path, fake_embedder) -> None:
+    with pytest.raises(IndexNotFoundError, match="copilot index build"):
+        load(tmp_path / "nowhere", fake_embedder)
+
+
+def test_a_crash_mid_build_leaves_the_previous_index_usable(tiny_corpus, tmp_path, fake_embedder) -> None:
+    index_dir = tmp_path / "idx"
+    build(tiny_corpus, index_dir, fake_embedder)
+    before = [c.chunk_id for c in load(index_dir, fake_embedder).chunks]
+
+    class Exploding(HashingEmbedder):
+        def embed_documents(self, texts):
+            raise KeyboardInterrupt
+
+    (tiny_corpus / "new.md").write_text("# New\n\nSomething new about the pump.\n")
+    with pytest.raises(KeyboardInterrupt):
+        sync_index([tiny_corpus], index_dir, lambda: Exploding(64), CFG)
+    assert [c.chunk_id for c in load(index_dir, fake_embedder).chunks] == before
+    assert len(list(index_dir.glob("gen-*"))) == 1
+
+
+def test_one_bad_file_is_reported_and_the_rest_indexed(tiny_corpus, tmp_path, fake_embedder) -> None:
+    (tiny_corpus / "scan.pdf").write_bytes(b"%PDF-1.4 garbage")
+    report = build(tiny_corpus, tmp_path / "idx", fake_embedder)
+    assert [Path(f.path).name for f in report.failed] == ["scan.pdf"]
+    assert len(report.added) == 3

@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+
+from index.errors import DocumentLoadError
+from index.loaders import discover, load_document
+from index.loaders.markdown import html_to_markdown, parse_markdown
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_markdown_pages_and_headings_come_from_markers_and_hashes() -> None:
+    title, blocks = parse_markdown((DATA / "pump_manual.md").read_text())
+    assert title == "Testco TP-50 Pump Manual"
+    codes = next(b for b in blocks if b.kind == "table" and "E103" in b.text)
+    assert codes.page == 2 and codes.headings[-1] == "9 Fault codes"
+    assert codes.table_header is not None and codes.table_header.startswith("| Code |")
+
+
+def test_work_order_csv_gives_one_record_per_row_with_asset_and_date() -> None:
+    doc = load_document(DATA / "work_orders.csv", "work_orders.csv")
+    assert doc.doc_type == "work_order"
+    assert [b.assets for b in doc.blocks] == [("P-901",), ("P-902",)]
+    assert [b.date for b in doc.blocks] == ["2024-02-01", "2024-06-11"]
+    assert doc.blocks[0].headings[-1] == "WO-24-0001"
+    assert "action: Replaced mech seal kit TS-MS-1" in doc.blocks[0].text
+
+
+def test_work_order_columns_can_be_mapped_explicitly(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Ref;When;Kit;Notes\nA1;2023-01-02;P-101;seal replaced\n", encoding="utf-8")
+    doc = load_document(path, "export.csv", {"id": "Ref", "date": "When", "asset": "Kit"})
+    assert doc.blocks[0].assets == ("P-101",) and doc.blocks[0].date == "2023-01-02"
+
+
+def test_a_corrupt_pdf_fails_with_a_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4\nthis is not really a pdf")
+    with pytest.raises(DocumentLoadError, match="broken.pdf"):
+        load_document(bad, "broken.pdf")
+
+
+def test_sensor_csv_is_refused_with_a_pointer_to_analyse(tmp_path: Path) -> None:
+    path = tmp_path / "P-101.csv"
+    path.write_text("timestamp,vib,temp\n" + "".join(f"2025-01-01 00:{i:02d},1.{i},40\n" for i in range(30)))
+    with pytest.raises(DocumentLoadError, match="copilot analyse"):
+        load_document(path, "P-101.csv")
+
+
+def test_html_headings_paragraphs_and_tables_survive() -> None:
+    md = html_to_markdown("<html><body><h2>6.3 Seal</h2><p>Fit the seal.</p><table><tr><th>Joint</th><th>Torque</th>"
+                          "</tr><tr><td>Gland</td><td>25 N·m</td></tr></table><script>x()</script></body></html>")
+    title, blocks = parse_markdown(md)
+    table = next(b for b in blocks if b.kind == "table")
+    assert table.headings == ("6.3 Seal",) and "| Gland | 25 N·m |" in table.text
+    assert "x()" not in md
+
+
+def test_discover_honours_copilotignore_and_reports_unsupported_files(tmp_path: Path) -> None:
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "qa.jsonl").write_text('{"question": "q"}\n')
+    (tmp_path / "manual.md").write_text("# M\n")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / ".copilotignore").write_text("# evaluation data is not a document\neval/\n")
+    files, skipped = discover([tmp_path])
+    assert [f.name for f, _ in files] == ["manual.md"]
+    assert [Path(s.path).name for s in skipped] == ["photo.jpg"]
