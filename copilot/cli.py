@@ -36,8 +36,21 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
     overrides = {"index_dir": str(_index_dir(args))} if hasattr(args, "index") else {}
     if getattr(args, "embedder", None):
         overrides["index.embedder"] = args.embedder
+    if getattr(args, "columns", None):
+        overrides["index.log_columns"] = _parse_columns(args.columns)
     overrides.update({k: v for k, v in extra.items() if v is not None})
     return load_config(getattr(args, "config", None), overrides)
+
+
+def _parse_columns(text: str) -> dict[str, str]:
+    """'id=Ref,date=When,asset=Kit' -> {'id': 'Ref', ...} (roles: id, date, asset)."""
+    mapping = {}
+    for item in text.split(","):
+        role, sep, column = item.partition("=")
+        if not sep or role.strip() not in ("id", "date", "asset") or not column.strip():
+            raise CopilotError(f"bad --columns item {item!r}: use ROLE=COLUMN with ROLE one of id, date, asset")
+        mapping[role.strip()] = column.strip()
+    return mapping
 
 
 def _read_questions(path: str) -> list[str]:
@@ -96,7 +109,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not queries or queries == [None]:
         raise CopilotError("give a query, or --queries FILE")
     for query in queries:
-        hits = loaded.search(query, k=args.k, asset=args.asset, candidates=cfg.retrieval.candidates)
+        hits = loaded.search(query, k=args.k, asset=args.asset, candidates=cfg.retrieval.candidates,
+                             doc_types=args.type, sources=args.source)
         if args.json:
             print(json.dumps({"query": query, "hits": [_hit_dict(h) for h in hits]}, ensure_ascii=False))
             continue
@@ -177,13 +191,29 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from copilot.evaluation import evaluate_retrieval
+    if args.what == "normalisation":
+        from copilot.evaluation.normalisation import evaluate_normalisation
 
+        print(json.dumps(evaluate_normalisation(Path(args.maintnorm), args.split), indent=None if args.json else 1))
+        return 0
     if args.what != "retrieval":
-        raise CopilotError(f"`copilot eval {args.what}` is not yet available (issue pending); try `eval retrieval`")
-    cfg = _config(args)
-    result = evaluate_retrieval(Path(args.qa), _index_dir(args), cfg, k=args.k)
-    print(json.dumps(result, indent=None if args.json else 2))
+        raise CopilotError(f"`copilot eval {args.what}` is not yet available; `eval retrieval` and "
+                           "`eval normalisation` are")
+    from copilot.evaluation.retrieval import evaluate_retrieval
+
+    result = evaluate_retrieval(Path(args.qa), _index_dir(args), _config(args))
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['questions']} answerable questions, {result['chunks']} chunks in {result['index']}")
+    print(f"{'mode':<8} " + " ".join(f"{k:>10}" for k in ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10",
+                                                          "ms/query")))
+    for mode in ("dense", "keyword", "hybrid", "copilot"):
+        row = result[mode]
+        values = [row["recall@1"], row["recall@5"], row["recall@10"], row["mrr"], row["ndcg@10"], row["ms_per_query"]]
+        print(f"{mode:<8} " + " ".join(f"{v:>10}" for v in values))
+    for miss in result["copilot_misses_at_5"]:
+        print(f"  miss@5 {miss['id']}: {miss['question']} (rank {miss['rank']})")
     return 0
 
 
@@ -209,6 +239,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="build, sync or inspect the document index")
     p.add_argument("action", choices=["build", "sync", "stats"], help="build: from scratch; sync: incremental")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to index")
+    p.add_argument("--columns", metavar="MAP", help="work-order CSV columns when not guessed, e.g. "
+                   "id=Ref,date=Opened,asset=Equipment")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", parents=[common], help="hybrid search without generation")
@@ -216,6 +248,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", metavar="FILE", help="one query a line (text, or JSONL with 'question')")
     p.add_argument("-k", type=int, default=5, help="hits per query (default 5)")
     p.add_argument("--asset", help="only passages about this asset id, e.g. P-101")
+    p.add_argument("--type", action="append", choices=["manual", "work_order", "log", "table", "text"],
+                   help="only this document type (repeatable)")
+    p.add_argument("--source", action="append", help="only this file name (repeatable)")
     p.add_argument("--json", action="store_true", help="one JSON line per query")
     p.set_defaults(func=cmd_search)
 
@@ -237,10 +272,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser("eval", parents=[common], help="evaluate retrieval (more evaluations to come)")
-    p.add_argument("what", choices=["retrieval", "qa", "anomalies"], help="what to evaluate")
+    p.add_argument("what", choices=["retrieval", "normalisation", "qa", "anomalies"], help="what to evaluate")
     p.add_argument("--qa", default="corpus/eval/qa.jsonl", help="evaluation questions (JSONL)")
-    p.add_argument("-k", type=int, default=5, help="cut-off for recall@k")
-    p.add_argument("--json", action="store_true", help="compact JSON")
+    p.add_argument("--maintnorm", default="../shared/data/work_orders/maintnorm",
+                   help="MaintNorm folder (for `eval normalisation`)")
+    p.add_argument("--split", default="test", choices=["train", "val", "test"], help="MaintNorm split")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("prepare", help="prepare the offline models (convert the bundled GGUF once)")

@@ -1,40 +1,70 @@
-"""Retriever: question -> numbered Passages from the hybrid index, with asset preference and a relevance floor.
+"""Retriever: question -> numbered Passages, using what the question names (assets, codes, dates, history intent).
 
-With an asset given, that asset's manuals and logs are preferred but not exclusive: a pump question on P-101 should
-still find the generic pump procedure when P-101's own records say nothing.
+Manuals and records are ranked separately and merged, the side the question is about first: "what does E105 mean on
+P-103" wants the pump manual's code table, not P-103's alarm log, though both mention E105. A named asset limits the
+search to its own documents plus untagged general ones; another asset's records never answer for it. "Last time"
+questions put the newest of the matching records first. Passages under the cosine floor are not evidence.
 """
 
 from __future__ import annotations
 
-from copilot.config import RetrievalConfig
-from copilot.records import Passage
-from index.records import Hit
-from index.search import HybridIndex
+import re
+from dataclasses import replace
 
-ASSET_BONUS = 1.0 / 61  # one first-place RRF vote: enough to lift an asset's own passage over near ties
+from copilot.config import RetrievalConfig
+from copilot.query import QueryPlan, plan_query
+from copilot.records import Passage
+from index.records import Chunk, Hit
+from index.search import RRF_K, HybridIndex
+
+VOTE = 1.0 / (RRF_K + 1)  # one first-place vote in reciprocal-rank fusion
+MANUAL_TYPES = ("manual", "table", "text")
+RECORD_TYPES = ("work_order", "log")
+OTHER_SIDE_WEIGHT = 0.6  # the side the question is not about still counts, a little less
 
 
 class Retriever:
-    """Search the index and turn hits into numbered passages."""
+    """Search the index with a query plan and turn hits into numbered passages."""
 
     def __init__(self, index: HybridIndex, cfg: RetrievalConfig) -> None:
         self.index = index
         self.cfg = cfg
+        self.known_assets = {a for c in index.chunks for a in c.assets}
+
+    def plan(self, query: str, asset: str | None = None) -> QueryPlan:
+        plan = plan_query(query, self.known_assets)
+        if asset and asset.upper() not in plan.assets:
+            plan = replace(plan, assets=(asset.upper(), *plan.assets))
+        return plan
 
     def hits(self, query: str, *, asset: str | None = None, k: int | None = None) -> list[Hit]:
-        """Fused hits, asset-preferred when an asset is given, best first (no relevance floor)."""
+        """Fused hits for the question, best first (no relevance floor)."""
         k = k or self.cfg.top_k
-        hits = self.index.search(query, k=max(k * 4, 20), candidates=self.cfg.candidates)
-        if asset and self.cfg.asset_boost:
-            own = self.index.search(query, k=k, asset=asset, candidates=self.cfg.candidates)
-            merged = {h.chunk.chunk_id: h for h in hits}
-            merged.update({h.chunk.chunk_id: h for h in own})
+        plan = self.plan(query, asset)
+        scope = set(plan.assets) if self.cfg.asset_boost else set()
 
-            def boosted(hit: Hit) -> float:
-                return hit.score + (ASSET_BONUS if asset.upper() in hit.chunk.assets else 0.0)
+        def in_scope(chunk: Chunk) -> bool:
+            return not scope or not chunk.assets or bool(scope & set(chunk.assets))
 
-            hits = sorted(merged.values(), key=lambda h: (-boosted(h), h.chunk.chunk_id))
-        return hits[:k]
+        depth = max(k * 3, 12)
+        sides = {
+            "manual": self.index.search(query, k=depth, doc_types=MANUAL_TYPES, where=in_scope,
+                                        candidates=self.cfg.candidates),
+            "records": self.index.search(query, k=depth, doc_types=RECORD_TYPES, where=in_scope,
+                                         candidates=self.cfg.candidates),
+        }
+        if plan.recency:
+            sides["records"] = _newest_first(sides["records"])
+        preferred = "records" if plan.history else "manual"
+        scored: dict[str, tuple[float, Hit]] = {}
+        for side, hits in sides.items():
+            weight = 1.0 if side == preferred else OTHER_SIDE_WEIGHT
+            for rank, hit in enumerate(hits):
+                score = weight * (hit.score + _bonus(hit.chunk, plan)) + (VOTE / (rank + 2) if plan.recency and
+                                                                             side == "records" else 0.0)
+                scored[hit.chunk.chunk_id] = (score, hit)
+        ordered = sorted(scored.values(), key=lambda sh: (-sh[0], sh[1].chunk.chunk_id))
+        return [replace(hit, score=score) for score, hit in ordered[:k]]
 
     def is_relevant(self, hit: Hit) -> bool:
         """Evidence only above the cosine floor; an exact keyword match (a code, a part number) gets some slack."""
@@ -54,6 +84,27 @@ class Retriever:
     def search(self, query: str, *, asset: str | None = None, k: int | None = None) -> list[Passage]:
         """Relevant passages numbered [1]..[k] in rank order; empty when nothing clears the floor."""
         return self.retrieve(query, asset=asset, k=k)[0]
+
+
+def _bonus(chunk: Chunk, plan: QueryPlan) -> float:
+    """A first-place vote for a chunk holding a named fault code, one for a record on a named date."""
+    bonus = 0.0
+    if plan.codes and any(re.search(rf"\b{code}\b", chunk.text) for code in plan.codes):
+        bonus += VOTE
+    if plan.dates and chunk.date and any(chunk.date.startswith(d) for d in plan.dates):
+        bonus += VOTE
+    return bonus
+
+
+def _newest_first(hits: list[Hit]) -> list[Hit]:
+    """Among records nearly as relevant as the best one, the newest first ("last time we ...")."""
+    if not hits:
+        return hits
+    best = hits[0].score
+    close = [h for h in hits if h.score >= 0.8 * best]
+    rest = [h for h in hits if h.score < 0.8 * best]
+    close.sort(key=lambda h: (h.chunk.date or "", h.score), reverse=True)
+    return close + rest
 
 
 def to_passage(n: int, hit: Hit) -> Passage:

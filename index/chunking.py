@@ -126,7 +126,8 @@ def _to_chunks(doc: Document, pieces: list[tuple[Block, str]]) -> list[Chunk]:
     seen: set[str] = set()
     for block, text in pieces:
         headings = block.headings or ((doc.title,) if doc.title else ())
-        section = headings[-1] if len(headings) > 1 else None
+        # The deepest heading is the section, unless it is just the document's own title.
+        section = headings[-1] if headings and (len(headings) > 1 or headings[0] != doc.title) else None
         digest = hashlib.sha1(f"{section}\x1f{block.page}\x1f{text}".encode()).hexdigest()[:10]
         chunk_id = f"{doc.path}#{_slug(section or 'doc')}:{digest}"
         ordinal = 2

@@ -17,14 +17,17 @@ PHRASES: dict[str, str] = {
     "r/r": "remove and replace", "w/o": "without", "w/": "with", "a/c": "air conditioner", "o/h": "overhaul",
     "s/d": "shutdown", "b/d": "breakdown", "p/m": "preventive maintenance", "l/h": "left hand", "r/h": "right hand",
     "n/a": "not applicable", "@": " at ", "&": " and ", "hi-vib": "high vibration", "lo-flow": "low flow",
+    "c/out": "change out", "a/con": "air conditioner", "w/shop": "workshop", "p/brake": "park brake",
+    "n/w": "not working", "out/stding": "outstanding", "t/c": "torque converter", "r/h/s": "right hand side",
+    "l/h/s": "left hand side", "u/j": "universal joint", "g/box": "gearbox", "v/v": "valve", "#": " number ",
+    "+": " and ",
 }
 
 # Single-token abbreviations (lower case). Kept to unambiguous ones seen in CMMS exports.
 WORDS: dict[str, str] = {
-    "repl": "replace", "rplc": "replace", "replc": "replace", "rep": "repair", "rpr": "repair", "chg": "change",
-    "chng": "change", "insp": "inspect", "chk": "check", "ck": "check", "adj": "adjust", "lub": "lubricate",
-    "lube": "lubricate", "instl": "install", "inst": "install", "rem": "remove", "rmv": "remove", "svc": "service",
-    "serv": "service", "calib": "calibrate", "cal": "calibrate", "tst": "test", "fab": "fabricate",
+    "repl": "replace", "rplc": "replace", "replc": "replace", "rep": "replace", "rpr": "repair", "chg": "change",
+    "chng": "change", "insp": "inspection", "chk": "check", "ck": "check", "adj": "adjust", "lub": "lubricate",
+    "lube": "lubricate", "instl": "install", "inst": "install", "rem": "remove", "rmv": "remove", "serv": "service", "calib": "calibrate", "cal": "calibrate", "tst": "test", "fab": "fabricate",
     "brg": "bearing", "brgs": "bearings", "bearin": "bearing", "mtr": "motor", "mot": "motor", "pmp": "pump",
     "comp": "compressor", "cmpr": "compressor", "gbx": "gearbox", "g/box": "gearbox", "hyd": "hydraulic",
     "hydr": "hydraulic", "elec": "electrical", "mech": "mechanical", "vlv": "valve", "v/v": "valve",
@@ -56,6 +59,15 @@ STOPWORDS = frozenset(
 
 _STEMMER = snowballstemmer.stemmer("english")
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+
+
+def normalize_token(token: str) -> str:
+    """One raw token in plain lower-case words ("REPL" -> "replace", "C/O" -> "change out", "Hyd." -> "hydraulic")."""
+    lowered = token.lower()
+    if lowered in PHRASES:
+        return PHRASES[lowered].strip()
+    core = lowered.rstrip(".,;:")
+    return WORDS.get(core, lowered)
 
 
 def expand_shorthand(text: str) -> str:

@@ -8,7 +8,7 @@ between the two. Metadata filters (asset, document type, source) apply before ra
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,11 +61,16 @@ class HybridIndex:
         return len(self.chunks)
 
     def search(self, query: str, k: int = 5, *, asset: str | None = None, doc_types: Iterable[str] | None = None,
-               sources: Iterable[str] | None = None, candidates: int = 50) -> list[Hit]:
-        """Top-k chunks for `query` by reciprocal-rank fusion of dense and keyword rankings."""
+               sources: Iterable[str] | None = None, where: Callable[[Chunk], bool] | None = None,
+               candidates: int = 50) -> list[Hit]:
+        """Top-k chunks for `query` by reciprocal-rank fusion of dense and keyword rankings.
+
+        Filters: `asset` (chunks tagged with that asset), `doc_types`, `sources` (file names or paths), and any
+        predicate `where`; all apply before ranking.
+        """
         if not self.chunks or not query.strip():
             return []
-        allowed = self._filter(asset, doc_types, sources)
+        allowed = self._filter(asset, doc_types, sources, where)
         vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
         dense = self.dense_ranking(vector, candidates, allowed)
         keyword = self.keyword_ranking(query, candidates, allowed)
@@ -91,9 +96,9 @@ class HybridIndex:
             hits.append(Hit(self.by_id[chunk_id], fused[chunk_id], cosine, keyword_score.get(chunk_id), ranks))
         return hits
 
-    def _filter(self, asset: str | None, doc_types: Iterable[str] | None,
-                sources: Iterable[str] | None) -> set[str] | None:
-        if asset is None and doc_types is None and sources is None:
+    def _filter(self, asset: str | None, doc_types: Iterable[str] | None, sources: Iterable[str] | None,
+                where: Callable[[Chunk], bool] | None = None) -> set[str] | None:
+        if asset is None and doc_types is None and sources is None and where is None:
             return None
         types = set(doc_types) if doc_types is not None else None
         names = set(sources) if sources is not None else None
@@ -102,6 +107,7 @@ class HybridIndex:
             if (asset is None or asset.upper() in c.assets)
             and (types is None or c.doc_type in types)
             and (names is None or c.source in names or c.path in names)
+            and (where is None or where(c))
         }
 
     def dense_ranking(self, vector: np.ndarray, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:

@@ -7,8 +7,8 @@ last replaced?" and to test its anomaly detectors, but real CMMS exports and his
 and cannot be redistributed. This script writes an original, fully synthetic history for the fictional
 "Eastbrook Water & Process Works" described in corpus/SPEC.md:
 
-* ``logs/work_orders.csv``  - about 450 work orders (PM, CM, EM, INSP) for the 14 assets, 2022-01-03..2025-06-30,
-  with technician shorthand, chronic failures per asset and PM on fixed intervals;
+* ``logs/work_orders.csv``  - about 450 work orders (PM, CM, EM, INSP) for the 14 assets from 2022-01-03 to
+  2025-06-30, with technician shorthand, chronic failures per asset and PM on fixed intervals;
 * ``logs/alarms.log``       - control-system alarm / event journal (ALARM, ACK, CLEAR, START, STOP) that
   precedes the corrective work orders and uses only the fault codes required by SPEC.md;
 * ``sensors/<asset>.csv``   - 14 days of 5-minute data for 12 assets (all but S-402 and CV-602), with coupled
@@ -17,7 +17,10 @@ and cannot be redistributed. This script writes an original, fully synthetic his
 
 Work orders, alarms and sensor files are mutually consistent: a fault injected in a sensor file produces the
 alarm lines derived from the very samples in the file and a corrective work order that repairs it (the asset
-is stopped in the file for the repair). Everything is seeded, so
+is stopped in the file for the repair). The journal records alarms and operator, maintenance and trip
+starts/stops (cmd=LOCAL/REMOTE/TRIP); routine automatic cycles (a booster idling at night on tank level, the
+lag compressor auto-stopping, shift starts of the conveyor and the machining centre) are not journaled.
+Everything is seeded, so
 
     python corpus/tools/generate_logs.py [--out corpus]
 
@@ -31,9 +34,11 @@ import argparse
 import json
 import math
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -68,23 +73,70 @@ ASSETS: dict[str, str] = {
 }
 
 CHANNELS: dict[str, list[str]] = {
-    "centrifugal_pump": ["vibration_mm_s", "bearing_temp_c", "motor_current_a", "suction_pressure_bar",
-                         "discharge_pressure_bar", "flow_m3h"],
-    "screw_compressor": ["discharge_pressure_bar", "airend_temp_c", "oil_temp_c", "oil_filter_dp_bar",
-                         "motor_current_a", "vibration_mm_s"],
-    "induction_motor_vfd": ["motor_current_a", "winding_temp_c", "bearing_temp_c", "vibration_mm_s", "speed_rpm"],
-    "cnc_spindle": ["spindle_vibration_mm_s", "spindle_temp_c", "spindle_load_pct", "coolant_temp_c", "speed_rpm"],
-    "hydraulic_power_unit": ["system_pressure_bar", "oil_temp_c", "return_filter_dp_bar", "motor_current_a",
-                             "tank_level_pct"],
+    "centrifugal_pump": [
+        "vibration_mm_s",
+        "bearing_temp_c",
+        "motor_current_a",
+        "suction_pressure_bar",
+        "discharge_pressure_bar",
+        "flow_m3h",
+    ],
+    "screw_compressor": [
+        "discharge_pressure_bar",
+        "airend_temp_c",
+        "oil_temp_c",
+        "oil_filter_dp_bar",
+        "motor_current_a",
+        "vibration_mm_s",
+    ],
+    "induction_motor_vfd": [
+        "motor_current_a",
+        "winding_temp_c",
+        "bearing_temp_c",
+        "vibration_mm_s",
+        "speed_rpm",
+    ],
+    "cnc_spindle": [
+        "spindle_vibration_mm_s",
+        "spindle_temp_c",
+        "spindle_load_pct",
+        "coolant_temp_c",
+        "speed_rpm",
+    ],
+    "hydraulic_power_unit": [
+        "system_pressure_bar",
+        "oil_temp_c",
+        "return_filter_dp_bar",
+        "motor_current_a",
+        "tank_level_pct",
+    ],
     "belt_conveyor": ["gearbox_vibration_mm_s", "gearbox_oil_temp_c", "motor_current_a", "belt_speed_m_s"],
-    "chiller": ["chw_supply_temp_c", "chw_return_temp_c", "condenser_pressure_bar", "evaporator_pressure_bar",
-                "compressor_current_a", "oil_temp_c"],
-    "steam_boiler": ["steam_pressure_bar", "stack_temp_c", "feedwater_flow_m3h", "drum_level_pct",
-                     "fan_vibration_mm_s"],
+    "chiller": [
+        "chw_supply_temp_c",
+        "chw_return_temp_c",
+        "condenser_pressure_bar",
+        "evaporator_pressure_bar",
+        "compressor_current_a",
+        "oil_temp_c",
+    ],
+    "steam_boiler": [
+        "steam_pressure_bar",
+        "stack_temp_c",
+        "feedwater_flow_m3h",
+        "drum_level_pct",
+        "fan_vibration_mm_s",
+    ],
 }
 
 FAILURE_MODES: dict[str, list[str]] = {
-    "centrifugal_pump": ["bearing_wear", "cavitation", "misalignment", "seal_leak", "stuck_valve", "impeller_wear"],
+    "centrifugal_pump": [
+        "bearing_wear",
+        "cavitation",
+        "misalignment",
+        "seal_leak",
+        "stuck_valve",
+        "impeller_wear",
+    ],
     "screw_compressor": ["clogged_filter", "overheating", "stuck_valve", "bearing_wear", "separator_failure"],
     "induction_motor_vfd": ["bearing_wear", "overheating", "misalignment", "insulation_breakdown"],
     "cnc_spindle": ["bearing_wear", "overheating", "drawbar_fault", "imbalance"],
@@ -138,7 +190,7 @@ ALARM_DEFS: dict[str, tuple[str, str | None, float, str, int]] = {
     "E703": ("LOW CHW FLOW", None, 0.0, "", 0),
     "E704": ("OIL TEMP HIGH", "degC", 80.0, "high", 1),
     "E705": ("COMPRESSOR OVERLOAD", "A", 150.0, "high", 1),
-    "E706": ("FREEZE PROTECTION", "degC", 3.0, "low", 1),
+    "E706": ("FREEZE PROTECTION", "degC", 2.0, "low", 1),
     "E801": ("LOW WATER LEVEL", "pct", 35.0, "low", 1),
     "E802": ("HIGH STEAM PRESSURE", "bar", 10.0, "high", 2),
     "E803": ("FLAME FAILURE", None, 0.0, "", 0),
@@ -149,18 +201,53 @@ ALARM_DEFS: dict[str, tuple[str, str | None, float, str, int]] = {
 
 # decimals written per channel in the sensor CSVs
 DECIMALS: dict[str, int] = {
-    "vibration_mm_s": 2, "bearing_temp_c": 1, "motor_current_a": 1, "suction_pressure_bar": 2,
-    "discharge_pressure_bar": 2, "flow_m3h": 1, "airend_temp_c": 1, "oil_temp_c": 1, "oil_filter_dp_bar": 3,
-    "winding_temp_c": 1, "speed_rpm": 0, "spindle_vibration_mm_s": 3, "spindle_temp_c": 1,
-    "spindle_load_pct": 1, "coolant_temp_c": 2, "system_pressure_bar": 1, "return_filter_dp_bar": 3,
-    "tank_level_pct": 2, "gearbox_vibration_mm_s": 2, "gearbox_oil_temp_c": 1, "belt_speed_m_s": 3,
-    "chw_supply_temp_c": 2, "chw_return_temp_c": 2, "condenser_pressure_bar": 2, "evaporator_pressure_bar": 3,
-    "compressor_current_a": 1, "steam_pressure_bar": 2, "stack_temp_c": 1, "feedwater_flow_m3h": 2,
-    "drum_level_pct": 1, "fan_vibration_mm_s": 2,
+    "vibration_mm_s": 2,
+    "bearing_temp_c": 1,
+    "motor_current_a": 1,
+    "suction_pressure_bar": 2,
+    "discharge_pressure_bar": 2,
+    "flow_m3h": 1,
+    "airend_temp_c": 1,
+    "oil_temp_c": 1,
+    "oil_filter_dp_bar": 3,
+    "winding_temp_c": 1,
+    "speed_rpm": 0,
+    "spindle_vibration_mm_s": 3,
+    "spindle_temp_c": 1,
+    "spindle_load_pct": 1,
+    "coolant_temp_c": 2,
+    "system_pressure_bar": 1,
+    "return_filter_dp_bar": 3,
+    "tank_level_pct": 2,
+    "gearbox_vibration_mm_s": 2,
+    "gearbox_oil_temp_c": 1,
+    "belt_speed_m_s": 3,
+    "chw_supply_temp_c": 2,
+    "chw_return_temp_c": 2,
+    "condenser_pressure_bar": 2,
+    "evaporator_pressure_bar": 3,
+    "compressor_current_a": 1,
+    "steam_pressure_bar": 2,
+    "stack_temp_c": 1,
+    "feedwater_flow_m3h": 2,
+    "drum_level_pct": 1,
+    "fan_vibration_mm_s": 2,
 }
 
-SENSOR_ASSETS: list[str] = ["P-101", "P-102", "P-103", "C-201", "C-202", "M-301", "M-302", "S-401", "H-501",
-                            "CV-601", "CH-701", "B-801"]
+SENSOR_ASSETS: list[str] = [
+    "P-101",
+    "P-102",
+    "P-103",
+    "C-201",
+    "C-202",
+    "M-301",
+    "M-302",
+    "S-401",
+    "H-501",
+    "CV-601",
+    "CH-701",
+    "B-801",
+]
 
 TECHS: dict[str, list[str]] = {
     "mech": ["RTS", "DLW", "KOP", "AB", "MHN", "JB"],
@@ -169,32 +256,91 @@ TECHS: dict[str, list[str]] = {
     "util": ["KOP", "GH", "RTS", "DLW"],
 }
 TECH_POOL: dict[str, str] = {
-    "centrifugal_pump": "mech", "screw_compressor": "mech", "induction_motor_vfd": "elec", "cnc_spindle": "cnc",
-    "hydraulic_power_unit": "mech", "belt_conveyor": "mech", "chiller": "util", "steam_boiler": "util",
+    "centrifugal_pump": "mech",
+    "screw_compressor": "mech",
+    "induction_motor_vfd": "elec",
+    "cnc_spindle": "cnc",
+    "hydraulic_power_unit": "mech",
+    "belt_conveyor": "mech",
+    "chiller": "util",
+    "steam_boiler": "util",
 }
 OPERATORS: list[str] = ["JMK", "BTA", "CLR", "NDS", "WPO", "GHT"]
 
 PART_PRICES: dict[str, float] = {
-    "CP80-301": 1240.0, "CP80-211": 96.0, "CP80-212": 310.0, "CP80-215": 22.0, "CP80-220": 145.0,
-    "CP80-110": 180.0, "CP80-111": 175.0, "CP80-120": 1650.0, "CP80-130": 38.0, "CP80-160": 265.0,
-    "CP80-180": 14.0, "CP80-190": 120.0,
-    "KA-4002": 68.0, "KA-4003": 92.0, "KA-4004": 410.0, "KA-4010": 265.0, "KA-4020": 385.0, "KA-4021": 240.0,
-    "KA-4030": 120.0, "KA-4040": 145.0, "KA-4050": 55.0, "KA-4080": 150.0, "KA-4081": 560.0,
-    "VT-200-BRG-DE": 185.0, "VT-200-BRG-NDE": 120.0, "VT-200-BRG-NDE-I": 390.0, "VT-200-WSP": 9.0,
-    "VT-200-FAN4": 140.0, "VT-200-HTR50": 85.0, "VT-200-PTC155": 60.0, "VG-2P-400": 18.0,
-    "AT-SP12-CRT": 14800.0, "AT-DSK40": 640.0, "AT-COL40": 520.0, "AT-PS40": 24.0, "AT-OAF-2": 115.0,
-    "AT-CL25": 95.0, "SL-32-5": 70.0,
-    "BFT-RF160-10": 112.0, "BFT-BR-3D": 65.0, "BFT-RV190-C": 690.0, "BFT-PC160": 980.0, "BFT-BP71V-X": 6400.0,
-    "BFT-SS-BP71": 85.0, "BFT-SK-HPU30": 140.0, "BFT-BK55-S": 45.0,
-    "TCS-LAG-12D": 1450.0, "TCS-BRG-22222": 720.0, "TCS-BRG-22218": 480.0, "TCS-FT140-E": 210.0,
-    "TCS-GC125-SK": 130.0, "TCS-OIL-220-20": 190.0, "TCS-GBX-SK": 160.0, "TCS-GBX-25X": 9800.0,
-    "TCS-IDL-133C": 95.0, "TCS-PCS-01": 230.0, "TCS-BSS-01": 260.0, "TCS-SPD-01": 310.0,
-    "PCE-OIL-170-20": 420.0, "PCE-OF-1010": 95.0, "PCE-FD-48": 78.0, "PCE-STR-125": 260.0, "PCE-GK-125": 35.0,
-    "PCE-GK-WB400": 310.0, "PCE-TB-19": 45.0, "PCE-BK-95": 7600.0,
-    "HB-DG-25": 120.0, "HB-MG-320": 85.0, "HB-HG-100": 32.0, "HB-EG-20": 140.0, "HB-TB-63": 60.0,
-    "HB-FB-6309": 240.0, "HB-LP-02": 310.0,
+    "CP80-301": 1240.0,
+    "CP80-211": 96.0,
+    "CP80-212": 310.0,
+    "CP80-215": 22.0,
+    "CP80-220": 145.0,
+    "CP80-110": 180.0,
+    "CP80-111": 175.0,
+    "CP80-120": 1650.0,
+    "CP80-160": 265.0,
+    "CP80-180": 14.0,
+    "KA-4002": 68.0,
+    "KA-4003": 92.0,
+    "KA-4004": 410.0,
+    "KA-4010": 265.0,
+    "KA-4020": 385.0,
+    "KA-4021": 240.0,
+    "KA-4030": 120.0,
+    "KA-4040": 145.0,
+    "KA-4050": 55.0,
+    "KA-4080": 150.0,
+    "KA-4081": 560.0,
+    "VT-200-BRG-DE": 185.0,
+    "VT-200-BRG-NDE": 120.0,
+    "VT-200-BRG-NDE-I": 390.0,
+    "VT-200-WSP": 9.0,
+    "VT-200-FAN4": 140.0,
+    "VT-200-PTC155": 60.0,
+    "VG-2P-400": 18.0,
+    "AT-SP12-CRT": 14800.0,
+    "AT-DSK40": 640.0,
+    "AT-COL40": 520.0,
+    "AT-PS40": 24.0,
+    "AT-OAF-2": 115.0,
+    "AT-CL25": 95.0,
+    "SL-32-5": 70.0,
+    "BFT-RF160-10": 112.0,
+    "BFT-BR-3D": 65.0,
+    "BFT-RV190-C": 690.0,
+    "BFT-PC160": 980.0,
+    "BFT-BP71V-X": 6400.0,
+    "BFT-SS-BP71": 85.0,
+    "BFT-SK-HPU30": 140.0,
+    "BFT-BK55-S": 45.0,
+    "TCS-LAG-12D": 1450.0,
+    "TCS-BRG-22222": 720.0,
+    "TCS-BRG-22218": 480.0,
+    "TCS-FT140-E": 210.0,
+    "TCS-GC125-SK": 130.0,
+    "TCS-OIL-220-20": 190.0,
+    "TCS-GBX-SK": 160.0,
+    "TCS-GBX-25X": 9800.0,
+    "TCS-IDL-133C": 95.0,
+    "TCS-PCS-01": 230.0,
+    "TCS-BSS-01": 260.0,
+    "TCS-SPD-01": 310.0,
+    "PCE-OIL-170-20": 420.0,
+    "PCE-OF-1010": 95.0,
+    "PCE-FD-48": 78.0,
+    "PCE-STR-125": 260.0,
+    "PCE-GK-125": 35.0,
+    "PCE-GK-WB400": 310.0,
+    "PCE-TB-19": 45.0,
+    "PCE-BK-95": 7600.0,
+    "HB-DG-25": 120.0,
+    "HB-MG-320": 85.0,
+    "HB-HG-100": 32.0,
+    "HB-EG-20": 140.0,
+    "HB-TB-63": 60.0,
+    "HB-FB-6309": 240.0,
+    "HB-LP-02": 310.0,
 }
 LABOR_RATE = 72.0
+T = TypeVar("T")
 
 
 def rng_for(*keys: str) -> np.random.Generator:
@@ -202,7 +348,7 @@ def rng_for(*keys: str) -> np.random.Generator:
     return np.random.default_rng([SEED, zlib.crc32("|".join(keys).encode("utf-8"))])
 
 
-def pick(rng: np.random.Generator, items: list):
+def pick(rng: np.random.Generator, items: Sequence[T]) -> T:
     """Pick one element of a list with the given generator."""
     return items[int(rng.integers(len(items)))]
 
@@ -210,6 +356,7 @@ def pick(rng: np.random.Generator, items: list):
 # --------------------------------------------------------------------------------------------------
 # Work-order text library (technician shorthand; typos are deliberate)
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ModeLib:
@@ -231,367 +378,942 @@ class ModeLib:
 CM_LIB: dict[str, dict[str, ModeLib]] = {
     "centrifugal_pump": {
         "bearing_wear": ModeLib(
-            problems=["NDE BRG HOT", "HI VIB OB {vib} mm/s", "brg noisy, vib up to {vib}", "BRG TEMP HI {btemp} C",
-                      "grinding noise frm brg housing", "pump brg rumbling - pls chk", "OB BRG HOT + HI VIB",
-                      "brng noise pump end, oil dark in sight glass"],
-            causes=["Pump end brg 6309 spalled on outer race, oil dark", "Thrust brg pair 7309 worn, water in oil (milky)",
-                    "Oiler ran empty, brgs overheated and worn", "Brg frame oil degraded, cage of 6309 worn",
-                    "Lip seal failed, water ingress, brgs corroded"],
-            actions=[("Replaced brgs CP80-211 + pair CP80-212, new locknut CP80-215, oil chg NVL-68, vib after {vib2} mm/s",
-                      ["CP80-211", "CP80-212", "CP80-215", "CP80-180"]),
-                     ("R&R pump end brg 6309 and isolator kit CP80-220, refilled oil 0.55 L, ran ok vib {vib2}",
-                      ["CP80-211", "CP80-220", "CP80-180"]),
-                     ("Rebuilt brg frame: both brgs, lip seals/isolators CP80-220, realigned after rebuild. vib {vib2} mm/s",
-                      ["CP80-211", "CP80-212", "CP80-220", "CP80-215", "CP80-180"])],
-            downtime=(6.0, 11.0), crew=2, em_prob=0.2, gradual=True,
-            codes=[("E101", "vib"), ("E103", "btemp")], trip=("E102", "vibtrip"),
-            vals={"vib": (4.6, 6.9, 1), "btemp": (85.5, 93.0, 1), "vib2": (1.2, 2.2, 1), "vibtrip": (7.2, 9.4, 2)}),
+            problems=[
+                "NDE BRG HOT",
+                "HI VIB OB {vib} mm/s",
+                "brg noisy, vib up to {vib}",
+                "BRG TEMP HI {btemp} C",
+                "grinding noise frm brg housing",
+                "pump brg rumbling - pls chk",
+                "OB BRG HOT + HI VIB",
+                "brng noise pump end, oil dark in sight glass",
+            ],
+            causes=[
+                "Pump end brg 6309 spalled on outer race, oil dark",
+                "Thrust brg pair 7309 worn, water in oil (milky)",
+                "Oiler ran empty, brgs overheated and worn",
+                "Brg frame oil degraded, cage of 6309 worn",
+                "Lip seal failed, water ingress, brgs corroded",
+            ],
+            actions=[
+                (
+                    "Replaced brgs CP80-211 + pair CP80-212, new locknut"
+                    " CP80-215, oil chg NVL-68, vib after {vib2} mm/s",
+                    ["CP80-211", "CP80-212", "CP80-215", "CP80-180"],
+                ),
+                (
+                    "R&R pump end brg 6309 and isolator kit CP80-220, refilled oil 0.55 L, ran ok vib {vib2}",
+                    ["CP80-211", "CP80-220", "CP80-180"],
+                ),
+                (
+                    "Rebuilt brg frame: both brgs, lip seals/isolators CP80-220,"
+                    " realigned after rebuild. vib {vib2} mm/s",
+                    ["CP80-211", "CP80-212", "CP80-220", "CP80-215", "CP80-180"],
+                ),
+            ],
+            downtime=(6.0, 11.0),
+            crew=2,
+            em_prob=0.2,
+            gradual=True,
+            codes=[("E101", "vib"), ("E103", "btemp")],
+            trip=("E102", "vibtrip"),
+            vals={
+                "vib": (4.6, 6.9, 1),
+                "btemp": (85.5, 93.0, 1),
+                "vib2": (1.2, 2.2, 1),
+                "vibtrip": (7.2, 9.4, 2),
+            },
+        ),
         "cavitation": ModeLib(
-            problems=["PMP CAVITATING", "crackling noise @ pump, suct press low", "Low suction {ps} bar, flow erratic",
-                      "pump sounds like gravel", "PMP CAVITATNG - flow hunting", "suction press dropping, noisy pump"],
-            causes=["Suction strainer blinded with debris", "Suction valve found 1/3 closed after shutdown",
-                    "Low level in suction tank, level xmtr reading high", "Strainer basket plugged w/ rags and scale",
-                    "Air entrained from vortex at low tank level"],
-            actions=[("Cleaned suction strainer, suct press back to {ps2} bar, noise gone", []),
-                     ("Opened suction vlv fully and tagged OPEN, flushed strainer, flow stable {flow} m3/h", []),
-                     ("Pulled & cleaned strainer basket, new casing gasket CP80-130 on strainer cover, vented casing",
-                      ["CP80-130"]),
-                     ("Cleaned strainer + recalibrated tank LT, suction {ps2} bar at {flow} m3/h", [])],
-            downtime=(1.0, 3.0), crew=2, em_prob=0.15, gradual=True,
-            codes=[("E104", "ps"), ("E101", "vib")], trip=None,
-            vals={"ps": (0.28, 0.49, 2), "ps2": (1.05, 1.35, 2), "vib": (4.6, 6.2, 1), "flow": (112.0, 130.0, 0)}),
+            problems=[
+                "PMP CAVITATING",
+                "crackling noise @ pump, suct press low",
+                "Low suction {ps} bar, flow erratic",
+                "pump sounds like gravel",
+                "PMP CAVITATNG - flow hunting",
+                "suction press dropping, noisy pump",
+            ],
+            causes=[
+                "Suction strainer blinded with debris",
+                "Suction valve found 1/3 closed after shutdown",
+                "Low level in suction tank, level xmtr reading high",
+                "Strainer basket plugged w/ rags and scale",
+                "Air entrained from vortex at low tank level",
+            ],
+            actions=[
+                ("Cleaned suction strainer, suct press back to {ps2} bar, noise gone", []),
+                ("Opened suction vlv fully and tagged OPEN, flushed strainer, flow stable {flow} m3/h", []),
+                (
+                    "Pulled & cleaned strainer basket, new strainer cover gasket, vented casing",
+                    [],
+                ),
+                ("Cleaned strainer + recalibrated tank LT, suction {ps2} bar at {flow} m3/h", []),
+            ],
+            downtime=(1.0, 3.0),
+            crew=2,
+            em_prob=0.15,
+            gradual=True,
+            codes=[("E104", "ps"), ("E101", "vib")],
+            trip=None,
+            vals={
+                "ps": (0.28, 0.49, 2),
+                "ps2": (1.05, 1.35, 2),
+                "vib": (4.6, 6.2, 1),
+                "flow": (112.0, 130.0, 0),
+            },
+        ),
         "misalignment": ModeLib(
-            problems=["CHK ALIGN", "HI VIB axial DE {vib} mm/s", "coupling noisy, vib up", "vib hi after mtr chg - chk alignmt",
-                      "HI VIB cplg end", "chk allignment P/M, vib {vib}"],
-            causes=["Parallel offset 0.21 mm, soft foot on motor NDE foot", "Coupling disc pack cracked, angular misalign",
-                    "Baseplate grout cracked, motor feet moved", "Pipe strain on suction flange pulled pump out of line"],
-            actions=[("Laser aligned pump/motor to 0.03 mm, corrected soft foot with shims, vib {vib2} mm/s", []),
-                     ("Replaced coupling disc pack CP80-160, realigned to 0.04 mm offset", ["CP80-160"]),
-                     ("Released pipe supports, re-set suction flange, realigned, vib {vib2}", [])],
-            downtime=(2.0, 4.5), crew=2, em_prob=0.05, gradual=True,
-            codes=[("E101", "vib")], trip=None, vals={"vib": (4.6, 6.0, 1), "vib2": (1.1, 2.0, 1)}),
+            problems=[
+                "CHK ALIGN",
+                "HI VIB axial DE {vib} mm/s",
+                "coupling noisy, vib up",
+                "vib hi after mtr chg - chk alignmt",
+                "HI VIB cplg end",
+                "chk allignment P/M, vib {vib}",
+            ],
+            causes=[
+                "Parallel offset 0.21 mm, soft foot on motor NDE foot",
+                "Coupling disc pack cracked, angular misalign",
+                "Baseplate grout cracked, motor feet moved",
+                "Pipe strain on suction flange pulled pump out of line",
+            ],
+            actions=[
+                ("Laser aligned pump/motor to 0.03 mm, corrected soft foot with shims, vib {vib2} mm/s", []),
+                ("Replaced coupling disc pack CP80-160, realigned to 0.04 mm offset", ["CP80-160"]),
+                ("Released pipe supports, re-set suction flange, realigned, vib {vib2}", []),
+            ],
+            downtime=(2.0, 4.5),
+            crew=2,
+            em_prob=0.05,
+            gradual=True,
+            codes=[("E101", "vib")],
+            trip=None,
+            vals={"vib": (4.6, 6.0, 1), "vib2": (1.1, 2.0, 1)},
+        ),
         "seal_leak": ModeLib(
-            problems=["LKG @ SEAL", "seal leaking DE side", "MECH SEAL LKG - puddle under pump", "lkg at mech seal ~1 drop/s",
-                      "seal leeking again", "{code} seal pot alarm, lkg confirmed", "water spraying frm seal area"],
-            causes=["Seal faces scored, abrasive fines in process water", "Carbon face chipped, dry running at low tank level",
-                    "EPDM O-ring hardened and cracked", "Seal faces heat checked, flush line blocked",
-                    "Shaft sleeve worn under O-ring, seal not seating"],
-            actions=[("Replaced mech seal CP80-301, flushed, leak test ok", ["CP80-301"]),
-                     ("R&R cartridge seal CP80-301, new casing gasket CP80-130, ran 30 min no lkg", ["CP80-301", "CP80-130"]),
-                     ("Fitted new cartridge seal CP80-301 and seal pot float sw CP80-190, cleared flush line, no leak",
-                      ["CP80-301", "CP80-190"]),
-                     ("Changed mech seal (CP80-301), shaft runout {runout} mm ok, leak check ok after 1 h", ["CP80-301"])],
-            downtime=(4.0, 7.0), crew=2, em_prob=0.1, gradual=True,
-            codes=[("E105", None)], trip=None, vals={"runout": (0.01, 0.03, 2)}),
+            problems=[
+                "LKG @ SEAL",
+                "seal leaking DE side",
+                "MECH SEAL LKG - puddle under pump",
+                "lkg at mech seal ~1 drop/s",
+                "seal leeking again",
+                "{code} seal pot alarm, lkg confirmed",
+                "water spraying frm seal area",
+            ],
+            causes=[
+                "Seal faces scored, abrasive fines in process water",
+                "Carbon face chipped, dry running at low tank level",
+                "EPDM O-ring hardened and cracked",
+                "Seal faces heat checked, flush line blocked",
+                "Shaft sleeve worn under O-ring, seal not seating",
+            ],
+            actions=[
+                ("Replaced mech seal CP80-301, flushed, leak test ok", ["CP80-301"]),
+                (
+                    "R&R cartridge seal CP80-301, new casing gasket, ran 30 min no lkg",
+                    ["CP80-301"],
+                ),
+                (
+                    "Fitted new cartridge seal CP80-301, cleaned seal pot float sw, cleared flush line",
+                    ["CP80-301"],
+                ),
+                (
+                    "Changed mech seal (CP80-301), shaft runout {runout} mm ok, leak check ok after 1 h",
+                    ["CP80-301"],
+                ),
+            ],
+            downtime=(4.0, 7.0),
+            crew=2,
+            em_prob=0.1,
+            gradual=True,
+            codes=[("E105", None)],
+            trip=None,
+            vals={"runout": (0.01, 0.03, 2)},
+        ),
         "stuck_valve": ModeLib(
-            problems=["LOW FLOW disch vlv?", "flow low {flow} m3/h, disch press hi", "Disch valve wont open fully",
-                      "{code} low flow, vlv stuck", "no flow after changeover - vlv"],
-            causes=["Discharge gate valve stem galled, wedge stuck part closed", "Check valve flap jammed with debris",
-                    "Valve actuator coupling to stem sheared", "Gland packing overtightened, stem seized"],
-            actions=[("Freed disch valve stem, repacked gland, stroked 0-100 pct ok", []),
-                     ("Removed check valve, cleared debris, new hinge pin and casing gasket CP80-130", ["CP80-130"]),
-                     ("Replaced valve actuator coupling, stroked valve ok, flow {flow2} m3/h", [])],
-            downtime=(2.0, 5.0), crew=2, em_prob=0.25, gradual=False,
-            codes=[("E106", "flow")], trip=None, vals={"flow": (12.0, 29.0, 1), "flow2": (115.0, 128.0, 0)}),
+            problems=[
+                "LOW FLOW disch vlv?",
+                "flow low {flow} m3/h, disch press hi",
+                "Disch valve wont open fully",
+                "{code} low flow, vlv stuck",
+                "no flow after changeover - vlv",
+            ],
+            causes=[
+                "Discharge gate valve stem galled, wedge stuck part closed",
+                "Check valve flap jammed with debris",
+                "Valve actuator coupling to stem sheared",
+                "Gland packing overtightened, stem seized",
+            ],
+            actions=[
+                ("Freed disch valve stem, repacked gland, stroked 0-100 pct ok", []),
+                (
+                    "Removed check valve, cleared debris, new hinge pin and cover gasket",
+                    [],
+                ),
+                ("Replaced valve actuator coupling, stroked valve ok, flow {flow2} m3/h", []),
+            ],
+            downtime=(2.0, 5.0),
+            crew=2,
+            em_prob=0.25,
+            gradual=False,
+            codes=[("E106", "flow")],
+            trip=None,
+            vals={"flow": (12.0, 29.0, 1), "flow2": (115.0, 128.0, 0)},
+        ),
         "impeller_wear": ModeLib(
-            problems=["LOW DISCH PRESS", "pump not making head", "flow & press down vs baseline", "perf test low - impllr?"],
-            causes=["Wear ring clearance 1.1 mm (limit 0.90)", "Impeller vanes eroded, sand carry-over",
-                    "Impeller eye worn and front wear ring rubbed"],
-            actions=[("Replaced front/rear wear rings CP80-110/CP80-111, clearance now 0.40 mm", ["CP80-110", "CP80-111", "CP80-130"]),
-                     ("New impeller CP80-120 + wear rings + casing gasket CP80-130, perf test ok",
-                      ["CP80-120", "CP80-110", "CP80-111", "CP80-130"])],
-            downtime=(8.0, 14.0), crew=2, em_prob=0.0, gradual=True, codes=[], trip=None, vals={}),
+            problems=[
+                "LOW DISCH PRESS",
+                "pump not making head",
+                "flow & press down vs baseline",
+                "perf test low - impllr?",
+            ],
+            causes=[
+                "Wear ring clearance 1.1 mm (limit 0.90)",
+                "Impeller vanes eroded, sand carry-over",
+                "Impeller eye worn and front wear ring rubbed",
+            ],
+            actions=[
+                (
+                    "Replaced front/rear wear rings CP80-110/CP80-111, clearance now 0.40 mm",
+                    ["CP80-110", "CP80-111"],
+                ),
+                (
+                    "New impeller CP80-120 + wear rings CP80-110/CP80-111, new casing gasket, perf test ok",
+                    ["CP80-120", "CP80-110", "CP80-111"],
+                ),
+            ],
+            downtime=(8.0, 14.0),
+            crew=2,
+            em_prob=0.0,
+            gradual=True,
+            codes=[],
+            trip=None,
+            vals={},
+        ),
     },
     "screw_compressor": {
         "clogged_filter": ModeLib(
-            problems=["OIL FILTER DP HI", "{code} oil filt dp alarm", "C/O FILTER - dp {fdp} bar", "oil filtr blocked again",
-                      "FILTER DP HIGH - chg oil filter", "oil filter dp {fdp}, airend running warm"],
-            causes=["Oil filter element loaded, oil dark", "Oil varnishing from high ambient, filter plugged early",
-                    "Wrong oil filter fitted at last service, element collapsed", "Oil past change interval, sludge in filter"],
-            actions=[("C/O oil filter KA-4002, dp now {fdp2} bar", ["KA-4002"]),
-                     ("Changed oil filter KA-4002 + took oil sample, dp {fdp2} bar after 1 h", ["KA-4002"]),
-                     ("Replaced oil filter KA-4002 and oil 16 L K-Lube S46, filter dp {fdp2} bar", ["KA-4002", "KA-4010"])],
-            downtime=(0.7, 1.5), crew=1, em_prob=0.05, gradual=True,
-            codes=[("E202", "fdp"), ("E201", "atemp")], trip=None,
-            vals={"fdp": (1.41, 1.75, 2), "fdp2": (0.28, 0.42, 2), "atemp": (105.2, 108.5, 1)}),
+            problems=[
+                "OIL FILTER DP HI",
+                "{code} oil filt dp alarm",
+                "C/O FILTER - dp {fdp} bar",
+                "oil filtr blocked again",
+                "FILTER DP HIGH - chg oil filter",
+                "oil filter dp {fdp}, airend running warm",
+            ],
+            causes=[
+                "Oil filter element loaded, oil dark",
+                "Oil varnishing from high ambient, filter plugged early",
+                "Wrong oil filter fitted at last service, element collapsed",
+                "Oil past change interval, sludge in filter",
+            ],
+            actions=[
+                ("C/O oil filter KA-4002, dp now {fdp2} bar", ["KA-4002"]),
+                ("Changed oil filter KA-4002 + took oil sample, dp {fdp2} bar after 1 h", ["KA-4002"]),
+                (
+                    "Replaced oil filter KA-4002 and oil 16 L K-Lube S46, filter dp {fdp2} bar",
+                    ["KA-4002", "KA-4010"],
+                ),
+            ],
+            downtime=(0.7, 1.5),
+            crew=1,
+            em_prob=0.05,
+            gradual=True,
+            codes=[("E202", "fdp"), ("E201", "atemp")],
+            trip=None,
+            vals={"fdp": (1.41, 1.75, 2), "fdp2": (0.28, 0.42, 2), "atemp": (105.2, 108.5, 1)},
+        ),
         "overheating": ModeLib(
-            problems=["HI AIREND TEMP", "comp tripped hot", "AIREND TEMP {atemp} C", "oil temp hi - cooler?",
-                      "compresor running hot, {code}"],
-            causes=["Oil cooler fins blocked with dust and lint", "Thermostatic element stuck, oil bypassing cooler",
-                    "Cooling fan motor brg seized", "Oil level low - leak at sump drain plug",
-                    "Room ventilation louvre shut, hot air recirculating"],
-            actions=[("Blew out cooler fins, washed with degreaser, airend temp {atemp2} C", []),
-                     ("Replaced thermostatic element KA-4030, temp now {atemp2} C", ["KA-4030"]),
-                     ("Replaced cooler fan motor brgs, cleaned cooler, ran 2 h ok", []),
-                     ("Topped up oil 4 L from KA-4010, new drain plug seal, temps normal", ["KA-4010"]),
-                     ("Opened and locked room louvre, blew out cooler, airend {atemp2} C", [])],
-            downtime=(2.0, 5.0), crew=1, em_prob=0.3, gradual=True,
-            codes=[("E201", "atemp")], trip=("E201", "atemptrip"),
-            vals={"atemp": (105.2, 108.9, 1), "atemp2": (84.0, 92.0, 0), "atemptrip": (110.1, 112.5, 1)}),
+            problems=[
+                "HI AIREND TEMP",
+                "comp tripped hot",
+                "AIREND TEMP {atemp} C",
+                "oil temp hi - cooler?",
+                "compresor running hot, {code}",
+            ],
+            causes=[
+                "Oil cooler fins blocked with dust and lint",
+                "Thermostatic element stuck, oil bypassing cooler",
+                "Cooling fan motor brg seized",
+                "Oil level low - leak at sump drain plug",
+                "Room ventilation louvre shut, hot air recirculating",
+            ],
+            actions=[
+                ("Blew out cooler fins, washed with degreaser, airend temp {atemp2} C", []),
+                ("Replaced thermostatic element KA-4030, temp now {atemp2} C", ["KA-4030"]),
+                ("Replaced cooler fan motor brgs, cleaned cooler, ran 2 h ok", []),
+                ("Topped up oil 4 L from KA-4010, new drain plug seal, temps normal", ["KA-4010"]),
+                ("Opened and locked room louvre, blew out cooler, airend {atemp2} C", []),
+            ],
+            downtime=(2.0, 5.0),
+            crew=1,
+            em_prob=0.3,
+            gradual=True,
+            codes=[("E201", "atemp")],
+            trip=("E201", "atemptrip"),
+            vals={"atemp": (105.2, 108.9, 1), "atemp2": (84.0, 92.0, 0), "atemptrip": (110.1, 112.5, 1)},
+        ),
         "stuck_valve": ModeLib(
-            problems=["HI DISCH PRESS {code}", "comp not unloading", "press hunting - MPV?", "disch press {dpress} bar, wont unload"],
-            causes=["Inlet valve sticking open, O-ring swollen", "Minimum pressure valve seat worn, spring broken",
-                    "Blowdown solenoid stuck, inlet valve not closing"],
-            actions=[("Serviced inlet valve w/ kit KA-4020, load/unload ok 6.8/7.5 bar", ["KA-4020"]),
-                     ("Serviced min pressure valve with kit KA-4021, press stable", ["KA-4021"]),
-                     ("Replaced blowdown solenoid coil + serviced inlet valve KA-4020", ["KA-4020"])],
-            downtime=(2.0, 4.0), crew=1, em_prob=0.2, gradual=False,
-            codes=[("E204", "dpress")], trip=None, vals={"dpress": (8.21, 8.45, 2)}),
+            problems=[
+                "HI DISCH PRESS {code}",
+                "comp not unloading",
+                "press hunting - MPV?",
+                "disch press {dpress} bar, wont unload",
+            ],
+            causes=[
+                "Inlet valve sticking open, O-ring swollen",
+                "Minimum pressure valve seat worn, spring broken",
+                "Blowdown solenoid stuck, inlet valve not closing",
+            ],
+            actions=[
+                ("Serviced inlet valve w/ kit KA-4020, load/unload ok 6.8/7.5 bar", ["KA-4020"]),
+                ("Serviced min pressure valve with kit KA-4021, press stable", ["KA-4021"]),
+                ("Replaced blowdown solenoid coil + serviced inlet valve KA-4020", ["KA-4020"]),
+            ],
+            downtime=(2.0, 4.0),
+            crew=1,
+            em_prob=0.2,
+            gradual=False,
+            codes=[("E204", "dpress")],
+            trip=None,
+            vals={"dpress": (8.21, 8.45, 2)},
+        ),
         "bearing_wear": ModeLib(
             problems=["HI VIB AIREND", "airend noisy, vib {vib} mm/s", "{code} vib alarm comp"],
             causes=["Airend brgs worn, metal particles in oil", "Coupling element worn, airend brg noise"],
-            actions=[("Airend exchanged by Kestrel service, new coupling element KA-4040", ["KA-4040"]),
-                     ("Replaced coupling element KA-4040, realigned 0.05 mm, vib {vib2} mm/s", ["KA-4040"])],
-            downtime=(8.0, 24.0), crew=2, em_prob=0.2, gradual=True,
-            codes=[("E206", "vib")], trip=None, vals={"vib": (6.1, 7.8, 1), "vib2": (2.0, 3.0, 1)}),
+            actions=[
+                ("Airend exchanged by Kestrel service, new coupling element KA-4040", ["KA-4040"]),
+                ("Replaced coupling element KA-4040, realigned 0.05 mm, vib {vib2} mm/s", ["KA-4040"]),
+            ],
+            downtime=(8.0, 24.0),
+            crew=2,
+            em_prob=0.2,
+            gradual=True,
+            codes=[("E206", "vib")],
+            trip=None,
+            vals={"vib": (6.1, 7.8, 1), "vib2": (2.0, 3.0, 1)},
+        ),
         "separator_failure": ModeLib(
-            problems=["OIL CARRY OVER", "SEP DP HI", "oil in air lines downstream", "{code} sep dp {sepdp} bar"],
-            causes=["Separator element ruptured", "Scavenge orifice blocked, oil flooding element",
-                    "Separator element blocked after oil degradation"],
-            actions=[("Replaced separator element KA-4004 + gaskets", ["KA-4004"]),
-                     ("Cleaned scavenge orifice KA-4050, replaced separator KA-4004", ["KA-4050", "KA-4004"])],
-            downtime=(2.5, 4.5), crew=2, em_prob=0.0, gradual=True,
-            codes=[("E203", "sepdp")], trip=None, vals={"sepdp": (0.81, 1.05, 2)}),
+            problems=[
+                "OIL CARRY OVER",
+                "SEP DP HI",
+                "oil in air lines downstream",
+                "{code} sep dp {sepdp} bar",
+            ],
+            causes=[
+                "Separator element ruptured",
+                "Scavenge orifice blocked, oil flooding element",
+                "Separator element blocked after oil degradation",
+            ],
+            actions=[
+                ("Replaced separator element KA-4004 + gaskets", ["KA-4004"]),
+                ("Cleaned scavenge orifice KA-4050, replaced separator KA-4004", ["KA-4050", "KA-4004"]),
+            ],
+            downtime=(2.5, 4.5),
+            crew=2,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E203", "sepdp")],
+            trip=None,
+            vals={"sepdp": (0.81, 1.05, 2)},
+        ),
     },
     "induction_motor_vfd": {
         "bearing_wear": ModeLib(
-            problems=["MTR BRG NOISY", "HI VIB DE brg {vib} mm/s", "mtr brg hot + vib", "DE brg growling",
-                      "{code} vib alarm on mtr", "brg noise mtr DE, vib trending up"],
-            causes=["DE brg 6312 C3 outer race spalled", "Grease dried out, DE brg worn",
-                    "Fluting marks on NDE brg race - shaft currents", "Over-greased DE brg, cage damaged"],
-            actions=[("Replaced DE + NDE brgs VT-200-BRG-DE / VT-200-BRG-NDE, new wave spring, vib {vib2} mm/s",
-                      ["VT-200-BRG-DE", "VT-200-BRG-NDE", "VT-200-WSP"]),
-                     ("Replaced both brgs, fitted insulated NDE brg VT-200-BRG-NDE-I, chkd cable screen",
-                      ["VT-200-BRG-DE", "VT-200-BRG-NDE-I", "VT-200-WSP"]),
-                     ("R&R brgs VT-200-BRG-DE and VT-200-BRG-NDE, greased 20 g/13 g, vib {vib2}",
-                      ["VT-200-BRG-DE", "VT-200-BRG-NDE", "VG-2P-400"])],
-            downtime=(6.0, 10.0), crew=2, em_prob=0.15, gradual=True,
-            codes=[("E305", "vib")], trip=None, vals={"vib": (4.6, 6.8, 1), "vib2": (0.9, 1.8, 1)}),
+            problems=[
+                "MTR BRG NOISY",
+                "HI VIB DE brg {vib} mm/s",
+                "mtr brg hot + vib",
+                "DE brg growling",
+                "{code} vib alarm on mtr",
+                "brg noise mtr DE, vib trending up",
+            ],
+            causes=[
+                "DE brg 6312 C3 outer race spalled",
+                "Grease dried out, DE brg worn",
+                "Fluting marks on NDE brg race - shaft currents",
+                "Over-greased DE brg, cage damaged",
+            ],
+            actions=[
+                (
+                    "Replaced DE + NDE brgs VT-200-BRG-DE / VT-200-BRG-NDE, new wave spring, vib {vib2} mm/s",
+                    ["VT-200-BRG-DE", "VT-200-BRG-NDE", "VT-200-WSP"],
+                ),
+                (
+                    "Replaced both brgs, fitted insulated NDE brg VT-200-BRG-NDE-I, chkd cable screen",
+                    ["VT-200-BRG-DE", "VT-200-BRG-NDE-I", "VT-200-WSP"],
+                ),
+                (
+                    "R&R brgs VT-200-BRG-DE and VT-200-BRG-NDE, greased 20 g/13 g, vib {vib2}",
+                    ["VT-200-BRG-DE", "VT-200-BRG-NDE", "VG-2P-400"],
+                ),
+            ],
+            downtime=(6.0, 10.0),
+            crew=2,
+            em_prob=0.15,
+            gradual=True,
+            codes=[("E305", "vib")],
+            trip=None,
+            vals={"vib": (4.6, 6.8, 1), "vib2": (0.9, 1.8, 1)},
+        ),
         "overheating": ModeLib(
-            problems=["MTR OVERTEMP", "{code} PTC trip", "mtr hot - fins blocked", "winding temp {wtemp} C",
-                      "motor running hot, cowl clogged"],
-            causes=["Cooling fins packed w/ dust, cowl grille blocked", "Cooling fan cracked, blades missing",
-                    "VX-4 filter mat blocked, drive and motor hot", "Long run below 25 Hz at high torque"],
-            actions=[("Cleaned fins + cowl grille, cleaned VX-4 filter mat", []),
-                     ("Replaced cooling fan VT-200-FAN4, cleaned fins", ["VT-200-FAN4"]),
-                     ("Cleaned motor, set min speed 25 Hz per eng, winding temp {wtemp2} C", [])],
-            downtime=(1.0, 3.0), crew=1, em_prob=0.35, gradual=True,
-            codes=[("E303", None)], trip=None, vals={"wtemp": (136.0, 149.0, 0), "wtemp2": (88.0, 104.0, 0)}),
+            problems=[
+                "MTR OVERTEMP",
+                "{code} PTC trip",
+                "mtr hot - fins blocked",
+                "winding temp {wtemp} C",
+                "motor running hot, cowl clogged",
+            ],
+            causes=[
+                "Cooling fins packed w/ dust, cowl grille blocked",
+                "Cooling fan cracked, blades missing",
+                "VX-4 filter mat blocked, drive and motor hot",
+                "Long run below 25 Hz at high torque",
+            ],
+            actions=[
+                ("Cleaned fins + cowl grille, cleaned VX-4 filter mat", []),
+                ("Replaced cooling fan VT-200-FAN4, cleaned fins", ["VT-200-FAN4"]),
+                ("Cleaned motor, set min speed 25 Hz per eng, winding temp {wtemp2} C", []),
+            ],
+            downtime=(1.0, 3.0),
+            crew=1,
+            em_prob=0.35,
+            gradual=True,
+            codes=[("E303", None)],
+            trip=None,
+            vals={"wtemp": (136.0, 149.0, 0), "wtemp2": (88.0, 104.0, 0)},
+        ),
         "misalignment": ModeLib(
             problems=["HI VIB axial 2X", "CHK ALIGN", "vib hi after fan work", "{code} vib, axial high"],
-            causes=["Angular misalignment 0.18 mm/100 mm, soft foot", "Coupling gap 5.5 mm, coupling element worn",
-                    "Foot bolts loose, motor moved"],
-            actions=[("Laser aligned, shims under NDE feet, vib {vib2} mm/s", []),
-                     ("Set coupling gap 3.0 mm, realigned, foot bolts retorqued", [])],
-            downtime=(2.0, 4.0), crew=2, em_prob=0.0, gradual=True,
-            codes=[("E305", "vib")], trip=None, vals={"vib": (4.6, 5.6, 1), "vib2": (1.0, 1.8, 1)}),
+            causes=[
+                "Angular misalignment 0.18 mm/100 mm, soft foot",
+                "Coupling gap 5.5 mm, coupling element worn",
+                "Foot bolts loose, motor moved",
+            ],
+            actions=[
+                ("Laser aligned, shims under NDE feet, vib {vib2} mm/s", []),
+                ("Set coupling gap 3.0 mm, realigned, foot bolts retorqued", []),
+            ],
+            downtime=(2.0, 4.0),
+            crew=2,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E305", "vib")],
+            trip=None,
+            vals={"vib": (4.6, 5.6, 1), "vib2": (1.0, 1.8, 1)},
+        ),
         "insulation_breakdown": ModeLib(
-            problems=["GND FAULT TRIP", "mtr trips on {code} ground fault", "drive trips at start - ground fault"],
-            causes=["Winding IR 0.8 MOhm, moisture in terminal box", "Interturn failure in phase V, burnt winding",
-                    "Cable insulation damaged at gland"],
-            actions=[("Dried winding w/ heater VT-200-HTR50, IR {ir} MOhm, new terminal box gasket", ["VT-200-HTR50"]),
-                     ("Motor rewound by shop, refitted, IR >1000 MOhm, PTC set VT-200-PTC155", ["VT-200-PTC155"]),
-                     ("Replaced damaged cable section + gland, IR {ir} MOhm", [])],
-            downtime=(8.0, 40.0), crew=2, em_prob=1.0, gradual=False,
-            codes=[("E304", None)], trip=("E304", ""), vals={"ir": (150.0, 900.0, 0)}),
+            problems=[
+                "GND FAULT TRIP",
+                "mtr trips on {code} ground fault",
+                "drive trips at start - ground fault",
+            ],
+            causes=[
+                "Winding IR 0.8 MOhm, moisture in terminal box",
+                "Interturn failure in phase V, burnt winding",
+                "Cable insulation damaged at gland",
+            ],
+            actions=[
+                (
+                    "Dried winding 24 h on anti-condensation heaters, IR {ir} MOhm, new terminal box gasket",
+                    [],
+                ),
+                ("Motor rewound by shop, refitted, IR >1000 MOhm, PTC set VT-200-PTC155", ["VT-200-PTC155"]),
+                ("Replaced damaged cable section + gland, IR {ir} MOhm", []),
+            ],
+            downtime=(8.0, 40.0),
+            crew=2,
+            em_prob=1.0,
+            gradual=False,
+            codes=[("E304", None)],
+            trip=("E304", ""),
+            vals={"ir": (150.0, 900.0, 0)},
+        ),
     },
     "cnc_spindle": {
         "drawbar_fault": ModeLib(
-            problems=["TOOL UNCLAMP FAULT", "tool wont release", "ATC stuck, drawbar", "tool pullout - clamp force low",
-                      "{code} on tool chg", "chatter + fretting on taper"],
-            causes=["Drawbar disc springs fatigued, clamp force {kn} kN (min 8.0)", "Unclamp stroke out of setting",
-                    "Wrong pull stud on holder, not AT-PS40", "Collet segments seized with chips/coolant",
-                    "Dirty taper, coolant ingress"],
-            actions=[("Replaced disc spring kit AT-DSK40, clamp force {kn2} kN", ["AT-DSK40"]),
-                     ("Reset unclamp stroke to 6.0 mm, force {kn2} kN ok", []),
-                     ("Replaced pull studs AT-PS40 on T12/T14 at 45 Nm, cleaned taper", ["AT-PS40"]),
-                     ("Replaced collet AT-COL40 + disc springs AT-DSK40, force {kn2} kN", ["AT-COL40", "AT-DSK40"]),
-                     ("Cleaned taper + collet, re-aimed coolant nozzle, clamp force {kn2} kN", [])],
-            downtime=(2.0, 5.0), crew=1, em_prob=0.2, gradual=False,
-            codes=[("E403", None)], trip=None, vals={"kn": (6.2, 7.8, 1), "kn2": (9.8, 10.4, 1)}),
+            problems=[
+                "TOOL UNCLAMP FAULT",
+                "tool wont release",
+                "ATC stuck, drawbar",
+                "tool pullout - clamp force low",
+                "{code} on tool chg",
+                "chatter + fretting on taper",
+            ],
+            causes=[
+                "Drawbar disc springs fatigued, clamp force {kn} kN (min 8.0)",
+                "Unclamp stroke out of setting",
+                "Wrong pull stud on holder, not AT-PS40",
+                "Collet segments seized with chips/coolant",
+                "Dirty taper, coolant ingress",
+            ],
+            actions=[
+                ("Replaced disc spring kit AT-DSK40, clamp force {kn2} kN", ["AT-DSK40"]),
+                ("Reset unclamp stroke to 6.0 mm, force {kn2} kN ok", []),
+                ("Replaced pull studs AT-PS40 on T12/T14 at 45 Nm, cleaned taper", ["AT-PS40"]),
+                (
+                    "Replaced collet AT-COL40 + disc springs AT-DSK40, force {kn2} kN",
+                    ["AT-COL40", "AT-DSK40"],
+                ),
+                ("Cleaned taper + collet, re-aimed coolant nozzle, clamp force {kn2} kN", []),
+            ],
+            downtime=(2.0, 5.0),
+            crew=1,
+            em_prob=0.2,
+            gradual=False,
+            codes=[("E403", None)],
+            trip=None,
+            vals={"kn": (6.2, 7.8, 1), "kn2": (9.8, 10.4, 1)},
+        ),
         "overheating": ModeLib(
-            problems=["SPINDLE OVERTEMP", "spndl hot - chiller?", "lube press low then overtemp", "spindle temp {stemp} C"],
-            causes=["Spindle chiller condenser fins clogged", "Oil-air reservoir empty, lube line air-locked",
-                    "Chiller coolant low, strainer blocked", "Oil-air filter blocked"],
-            actions=[("Cleaned chiller condenser + air filter, temps back to normal", []),
-                     ("Filled oil-air unit with SL-32, bled lines, replaced filter kit AT-OAF-2", ["SL-32-5", "AT-OAF-2"]),
-                     ("Topped up chiller with AT-CL25, cleaned strainer, bled circuit", ["AT-CL25"])],
-            downtime=(1.5, 4.0), crew=1, em_prob=0.2, gradual=True,
-            codes=[("E401", "stemp"), ("E405", None)], trip=None, vals={"stemp": (50.2, 56.0, 1)}),
+            problems=[
+                "SPINDLE OVERTEMP",
+                "spndl hot - chiller?",
+                "lube press low then overtemp",
+                "spindle temp {stemp} C",
+            ],
+            causes=[
+                "Spindle chiller condenser fins clogged",
+                "Oil-air reservoir empty, lube line air-locked",
+                "Chiller coolant low, strainer blocked",
+                "Oil-air filter blocked",
+            ],
+            actions=[
+                ("Cleaned chiller condenser + air filter, temps back to normal", []),
+                (
+                    "Filled oil-air unit with SL-32, bled lines, replaced filter kit AT-OAF-2",
+                    ["SL-32-5", "AT-OAF-2"],
+                ),
+                ("Topped up chiller with AT-CL25, cleaned strainer, bled circuit", ["AT-CL25"]),
+            ],
+            downtime=(1.5, 4.0),
+            crew=1,
+            em_prob=0.2,
+            gradual=True,
+            codes=[("E401", "stemp"), ("E405", None)],
+            trip=None,
+            vals={"stemp": (50.2, 56.0, 1)},
+        ),
         "bearing_wear": ModeLib(
-            problems=["SPNDL VIB HI", "spindle noisy at 10k", "chatter marks on parts, spindle brg?", "{code} spindle vib {svib}"],
-            causes=["Front bearing set worn, runout 0.012 mm", "Bearings damaged after Z crash, preload lost"],
-            actions=[("Spindle cartridge exchanged AT-SP12-CRT, runout 0.002 mm", ["AT-SP12-CRT"]),
-                     ("Fitted spare cartridge AT-SP12-CRT, old one sent for rebuild", ["AT-SP12-CRT"])],
-            downtime=(8.0, 16.0), crew=2, em_prob=0.1, gradual=True,
-            codes=[("E402", "svib"), ("E401", "stemp")], trip=None, vals={"svib": (2.6, 3.6, 2), "stemp": (50.3, 53.0, 1)}),
+            problems=[
+                "SPNDL VIB HI",
+                "spindle noisy at 10k",
+                "chatter marks on parts, spindle brg?",
+                "{code} spindle vib {svib}",
+            ],
+            causes=[
+                "Front bearing set worn, runout 0.012 mm",
+                "Bearings damaged after Z crash, preload lost",
+            ],
+            actions=[
+                ("Spindle cartridge exchanged AT-SP12-CRT, runout 0.002 mm", ["AT-SP12-CRT"]),
+                ("Fitted spare cartridge AT-SP12-CRT, old one sent for rebuild", ["AT-SP12-CRT"]),
+            ],
+            downtime=(8.0, 16.0),
+            crew=2,
+            em_prob=0.1,
+            gradual=True,
+            codes=[("E402", "svib"), ("E401", "stemp")],
+            trip=None,
+            vals={"svib": (2.6, 3.6, 2), "stemp": (50.3, 53.0, 1)},
+        ),
         "imbalance": ModeLib(
             problems=["VIB AT SPEED > 10k", "spindle vib hi w/ T5 holder", "{code} at 12000 rpm"],
-            causes=["Toolholder T5 out of balance (G2.5 not met)", "Balance screw lost from shrink-fit holder"],
-            actions=[("Balanced holder T5 to G2.5, vib {svib2} mm/s at 12k", []),
-                     ("Replaced unbalanced holder, vib {svib2} mm/s", [])],
-            downtime=(0.5, 2.0), crew=1, em_prob=0.0, gradual=False,
-            codes=[("E402", "svib")], trip=None, vals={"svib": (2.55, 3.4, 2), "svib2": (0.5, 0.9, 2)}),
+            causes=[
+                "Toolholder T5 out of balance (G2.5 not met)",
+                "Balance screw lost from shrink-fit holder",
+            ],
+            actions=[
+                ("Balanced holder T5 to G2.5, vib {svib2} mm/s at 12k", []),
+                ("Replaced unbalanced holder, vib {svib2} mm/s", []),
+            ],
+            downtime=(0.5, 2.0),
+            crew=1,
+            em_prob=0.0,
+            gradual=False,
+            codes=[("E402", "svib")],
+            trip=None,
+            vals={"svib": (2.55, 3.4, 2), "svib2": (0.5, 0.9, 2)},
+        ),
     },
     "hydraulic_power_unit": {
         "clogged_filter": ModeLib(
-            problems=["RET FILTER DP HI", "{code} filter clogged", "filter indicator red", "ret filter dp {fdp} bar"],
-            causes=["Return element loaded, end of life", "Element blinded early - contamination, ISO 20/18/15",
-                    "Water in oil, element swollen"],
-            actions=[("C/O return filter BFT-RF160-10, dp {fdp2} bar", ["BFT-RF160-10"]),
-                     ("Changed return element BFT-RF160-10 + oil sample, filter cart run 8 h", ["BFT-RF160-10"]),
-                     ("Replaced return element BFT-RF160-10 and breather BFT-BR-3D", ["BFT-RF160-10", "BFT-BR-3D"])],
-            downtime=(0.7, 1.5), crew=1, em_prob=0.0, gradual=True,
-            codes=[("E502", "fdp")], trip=None, vals={"fdp": (2.52, 3.2, 2), "fdp2": (0.55, 0.8, 2)}),
+            problems=[
+                "RET FILTER DP HI",
+                "{code} filter clogged",
+                "filter indicator red",
+                "ret filter dp {fdp} bar",
+            ],
+            causes=[
+                "Return element loaded, end of life",
+                "Element blinded early - contamination, ISO 20/18/15",
+                "Water in oil, element swollen",
+            ],
+            actions=[
+                ("C/O return filter BFT-RF160-10, dp {fdp2} bar", ["BFT-RF160-10"]),
+                ("Changed return element BFT-RF160-10 + oil sample, filter cart run 8 h", ["BFT-RF160-10"]),
+                (
+                    "Replaced return element BFT-RF160-10 and breather BFT-BR-3D",
+                    ["BFT-RF160-10", "BFT-BR-3D"],
+                ),
+            ],
+            downtime=(0.7, 1.5),
+            crew=1,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E502", "fdp")],
+            trip=None,
+            vals={"fdp": (2.52, 3.2, 2), "fdp2": (0.55, 0.8, 2)},
+        ),
         "seal_leak": ModeLib(
-            problems=["OIL LKG @ HPU", "LOW TANK LVL", "oil on floor under valve stack", "tank level {tank} pct, leak"],
-            causes=["O-ring on P-port manifold extruded", "Pump shaft seal leaking, oil at bell housing",
-                    "Hose fitting loose at cylinder", "Return line flange O-ring cracked"],
-            actions=[("Replaced O-rings from kit BFT-SK-HPU30, topped up {litres} L HM 46", ["BFT-SK-HPU30"]),
-                     ("Replaced pump shaft seal BFT-SS-BP71, topped up {litres} L", ["BFT-SS-BP71"]),
-                     ("Retightened hose fitting, new O-ring BFT-SK-HPU30, top up {litres} L", ["BFT-SK-HPU30"])],
-            downtime=(1.5, 4.0), crew=2, em_prob=0.1, gradual=True,
-            codes=[("E503", "tank")], trip=None, vals={"tank": (60.0, 64.8, 1), "litres": (20.0, 60.0, 0)}),
+            problems=[
+                "OIL LKG @ HPU",
+                "LOW TANK LVL",
+                "oil on floor under valve stack",
+                "tank level {tank} pct, leak",
+            ],
+            causes=[
+                "O-ring on P-port manifold extruded",
+                "Pump shaft seal leaking, oil at bell housing",
+                "Hose fitting loose at cylinder",
+                "Return line flange O-ring cracked",
+            ],
+            actions=[
+                ("Replaced O-rings from kit BFT-SK-HPU30, topped up {litres} L HM 46", ["BFT-SK-HPU30"]),
+                ("Replaced pump shaft seal BFT-SS-BP71, topped up {litres} L", ["BFT-SS-BP71"]),
+                ("Retightened hose fitting, new O-ring BFT-SK-HPU30, top up {litres} L", ["BFT-SK-HPU30"]),
+            ],
+            downtime=(1.5, 4.0),
+            crew=2,
+            em_prob=0.1,
+            gradual=True,
+            codes=[("E503", "tank")],
+            trip=None,
+            vals={"tank": (60.0, 64.8, 1), "litres": (20.0, 60.0, 0)},
+        ),
         "overheating": ModeLib(
             problems=["OIL TEMP HI", "HPU oil hot {otemp} C", "{code} oil temp"],
-            causes=["Cooler fins clogged with dust", "Cooler fan thermostat failed", "Relief valve passing, oil hot"],
-            actions=[("Cleaned cooler fins, checked fan, oil {otemp2} C", []),
-                     ("Replaced fan thermostat, oil temp {otemp2} C", []),
-                     ("Reset RV1 to 190 bar, replaced cartridge BFT-RV190-C", ["BFT-RV190-C"])],
-            downtime=(1.5, 3.0), crew=1, em_prob=0.1, gradual=True,
-            codes=[("E501", "otemp")], trip=None, vals={"otemp": (65.3, 69.5, 1), "otemp2": (46.0, 52.0, 0)}),
+            causes=[
+                "Cooler fins clogged with dust",
+                "Cooler fan thermostat failed",
+                "Relief valve passing, oil hot",
+            ],
+            actions=[
+                ("Cleaned cooler fins, checked fan, oil {otemp2} C", []),
+                ("Replaced fan thermostat, oil temp {otemp2} C", []),
+                ("Reset RV1 to 190 bar, replaced cartridge BFT-RV190-C", ["BFT-RV190-C"]),
+            ],
+            downtime=(1.5, 3.0),
+            crew=1,
+            em_prob=0.1,
+            gradual=True,
+            codes=[("E501", "otemp")],
+            trip=None,
+            vals={"otemp": (65.3, 69.5, 1), "otemp2": (46.0, 52.0, 0)},
+        ),
         "pump_wear": ModeLib(
             problems=["SYS PRESS LOW", "press low, slow cylinders", "{code} press {spress} bar"],
             causes=["Pump worn, case drain 6.1 L/min", "Pump worn, metal on return element"],
-            actions=[("Exchanged pump BFT-BP71V-X + coupling spider BFT-BK55-S, case drain 1.8 L/min",
-                      ["BFT-BP71V-X", "BFT-BK55-S"])],
-            downtime=(6.0, 10.0), crew=2, em_prob=0.2, gradual=True,
-            codes=[("E504", "spress")], trip=None, vals={"spress": (128.0, 139.0, 1)}),
+            actions=[
+                (
+                    "Exchanged pump BFT-BP71V-X + coupling spider BFT-BK55-S, case drain 1.8 L/min",
+                    ["BFT-BP71V-X", "BFT-BK55-S"],
+                )
+            ],
+            downtime=(6.0, 10.0),
+            crew=2,
+            em_prob=0.2,
+            gradual=True,
+            codes=[("E504", "spress")],
+            trip=None,
+            vals={"spress": (128.0, 139.0, 1)},
+        ),
         "stuck_valve": ModeLib(
             problems=["SYS PRESS HI", "{code} press {spresshi} bar", "relief vlv chattering"],
             causes=["Relief valve RV1 cartridge sticking", "Compensator spool sticking"],
-            actions=[("Replaced RV1 cartridge BFT-RV190-C, set 190 bar", ["BFT-RV190-C"]),
-                     ("Replaced compensator BFT-PC160, set 160 bar", ["BFT-PC160"])],
-            downtime=(2.0, 4.0), crew=1, em_prob=0.2, gradual=False,
-            codes=[("E505", "spresshi")], trip=None, vals={"spresshi": (175.5, 182.0, 1)}),
+            actions=[
+                ("Replaced RV1 cartridge BFT-RV190-C, set 190 bar", ["BFT-RV190-C"]),
+                ("Replaced compensator BFT-PC160, set 160 bar", ["BFT-PC160"]),
+            ],
+            downtime=(2.0, 4.0),
+            crew=1,
+            em_prob=0.2,
+            gradual=False,
+            codes=[("E505", "spresshi")],
+            trip=None,
+            vals={"spresshi": (175.5, 182.0, 1)},
+        ),
     },
     "belt_conveyor": {
         "belt_slip": ModeLib(
-            problems=["BELT SLIP", "belt slipping on drive pulley", "slip alarm - wet material", "{code} belt speed {bspeed}",
-                      "belt slippng at start w/ load"],
-            causes=["Drive pulley lagging worn smooth", "Take-up screw backed off, tension low",
-                    "Wet fines on pulley face, scraper blade worn", "Belt started loaded after pull-cord stop"],
-            actions=[("Relagged drive pulley with TCS-LAG-12D", ["TCS-LAG-12D"]),
-                     ("Re-tensioned belt at take-up, 2 x 25 mm, slip cleared", []),
-                     ("Replaced scraper blade, cleaned pulley face, tension chk ok", []),
-                     ("Tensioned belt, instructed ops to start empty", [])],
-            downtime=(1.5, 5.0), crew=2, em_prob=0.2, gradual=True,
-            codes=[("E601", "bspeed")], trip=None, vals={"bspeed": (1.62, 1.79, 2)}),
+            problems=[
+                "BELT SLIP",
+                "belt slipping on drive pulley",
+                "slip alarm - wet material",
+                "{code} belt speed {bspeed}",
+                "belt slippng at start w/ load",
+            ],
+            causes=[
+                "Drive pulley lagging worn smooth",
+                "Take-up screw backed off, tension low",
+                "Wet fines on pulley face, scraper blade worn",
+                "Belt started loaded after pull-cord stop",
+            ],
+            actions=[
+                ("Relagged drive pulley with TCS-LAG-12D", ["TCS-LAG-12D"]),
+                ("Re-tensioned belt at take-up, 2 x 25 mm, slip cleared", []),
+                ("Replaced scraper blade, cleaned pulley face, tension chk ok", []),
+                ("Tensioned belt, instructed ops to start empty", []),
+            ],
+            downtime=(1.5, 5.0),
+            crew=2,
+            em_prob=0.2,
+            gradual=True,
+            codes=[("E601", "bspeed")],
+            trip=None,
+            vals={"bspeed": (1.62, 1.79, 2)},
+        ),
         "misalignment": ModeLib(
-            problems=["BELT MISTRACK", "belt running off to L side", "HI VIB GBX input - chk cplg align",
-                      "belt rubbing structure at tail", "{code} belt sway sw"],
-            causes=["Carrying idlers out of square at tail", "Return idler seized, belt walking",
-                    "Motor/gearbox coupling misaligned, soft foot", "Material build-up on tail pulley"],
-            actions=[("Trained belt, squared 3 idler sets", []),
-                     ("Replaced seized idler TCS-IDL-133C, tracking ok", ["TCS-IDL-133C"]),
-                     ("Realigned motor/gearbox coupling, new tyre element TCS-FT140-E", ["TCS-FT140-E"]),
-                     ("Cleaned tail pulley, tracked belt", [])],
-            downtime=(2.0, 5.0), crew=2, em_prob=0.05, gradual=True,
-            codes=[("E602", None), ("E604", "gvib")], trip=None, vals={"gvib": (4.6, 5.8, 1)}),
+            problems=[
+                "BELT MISTRACK",
+                "belt running off to L side",
+                "HI VIB GBX input - chk cplg align",
+                "belt rubbing structure at tail",
+                "{code} belt sway sw",
+            ],
+            causes=[
+                "Carrying idlers out of square at tail",
+                "Return idler seized, belt walking",
+                "Motor/gearbox coupling misaligned, soft foot",
+                "Material build-up on tail pulley",
+            ],
+            actions=[
+                ("Trained belt, squared 3 idler sets", []),
+                ("Replaced seized idler TCS-IDL-133C, tracking ok", ["TCS-IDL-133C"]),
+                ("Realigned motor/gearbox coupling, new tyre element TCS-FT140-E", ["TCS-FT140-E"]),
+                ("Cleaned tail pulley, tracked belt", []),
+            ],
+            downtime=(2.0, 5.0),
+            crew=2,
+            em_prob=0.05,
+            gradual=True,
+            codes=[("E602", None), ("E604", "gvib")],
+            trip=None,
+            vals={"gvib": (4.6, 5.8, 1)},
+        ),
         "bearing_wear": ModeLib(
             problems=["GBX VIB HI", "gearbox noisy", "{code} gbx vib {gvib} mm/s", "gbx whining + hot"],
             causes=["Gearbox input brg worn, metal on magnetic plug", "Drive pulley brg 22222 worn"],
-            actions=[("Exchanged gearbox TCS-GBX-25X, new oil", ["TCS-GBX-25X", "TCS-OIL-220-20"]),
-                     ("Replaced drive pulley brg TCS-BRG-22222", ["TCS-BRG-22222"])],
-            downtime=(6.0, 14.0), crew=3, em_prob=0.1, gradual=True,
-            codes=[("E604", "gvib"), ("E603", "gtemp")], trip=None,
-            vals={"gvib": (4.6, 6.5, 1), "gtemp": (85.3, 90.0, 1)}),
+            actions=[
+                ("Exchanged gearbox TCS-GBX-25X, new oil", ["TCS-GBX-25X", "TCS-OIL-220-20"]),
+                ("Replaced drive pulley brg TCS-BRG-22222", ["TCS-BRG-22222"]),
+            ],
+            downtime=(6.0, 14.0),
+            crew=3,
+            em_prob=0.1,
+            gradual=True,
+            codes=[("E604", "gvib"), ("E603", "gtemp")],
+            trip=None,
+            vals={"gvib": (4.6, 6.5, 1), "gtemp": (85.3, 90.0, 1)},
+        ),
         "overheating": ModeLib(
             problems=["GBX OIL TEMP HI", "{code} gbx oil {gtemp} C", "gearbox hot - oil lvl low"],
             causes=["Gearbox oil low - leak at output seal", "Oil degraded, wrong grade topped up"],
-            actions=[("Replaced output shaft seal TCS-GBX-SK, topped up ISO VG 220", ["TCS-GBX-SK", "TCS-OIL-220-20"]),
-                     ("Changed gearbox oil 24 L TCS-OIL-220-20", ["TCS-OIL-220-20"])],
-            downtime=(1.5, 3.5), crew=2, em_prob=0.0, gradual=True,
-            codes=[("E603", "gtemp")], trip=None, vals={"gtemp": (85.2, 89.0, 1)}),
+            actions=[
+                (
+                    "Replaced output shaft seal TCS-GBX-SK, topped up ISO VG 220",
+                    ["TCS-GBX-SK", "TCS-OIL-220-20"],
+                ),
+                ("Changed gearbox oil 24 L TCS-OIL-220-20", ["TCS-OIL-220-20"]),
+            ],
+            downtime=(1.5, 3.5),
+            crew=2,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E603", "gtemp")],
+            trip=None,
+            vals={"gtemp": (85.2, 89.0, 1)},
+        ),
     },
     "chiller": {
         "condenser_fouling": ModeLib(
             problems=["HI COND PRESS", "{code} cond press {cp} bar", "cond approach high, amps up"],
             causes=["Condenser tubes scaled - tower water treatment low", "Biofilm in condenser tubes"],
-            actions=[("Brushed condenser tubes PCE-TB-19, new water box gaskets PCE-GK-WB400",
-                      ["PCE-TB-19", "PCE-GK-WB400"]),
-                     ("Brushed cond tubes, approach now 1.8 K, new gasket set PCE-GK-WB400", ["PCE-GK-WB400"])],
-            downtime=(6.0, 10.0), crew=2, em_prob=0.0, gradual=True,
-            codes=[("E701", "cp")], trip=None, vals={"cp": (11.6, 12.6, 2)}),
+            actions=[
+                (
+                    "Brushed condenser tubes PCE-TB-19, new water box gaskets PCE-GK-WB400",
+                    ["PCE-TB-19", "PCE-GK-WB400"],
+                ),
+                ("Brushed cond tubes, approach now 1.8 K, new gasket set PCE-GK-WB400", ["PCE-GK-WB400"]),
+            ],
+            downtime=(6.0, 10.0),
+            crew=2,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E701", "cp")],
+            trip=None,
+            vals={"cp": (11.6, 12.6, 2)},
+        ),
         "refrigerant_leak": ModeLib(
             problems=["LOW EVAP PRESS", "bubbles in sight glass", "{code} evap press {ep} bar"],
             causes=["Leak at Schrader core on discharge line", "Flare nut on oil cooler line leaking"],
-            actions=[("Leak repaired, evacuated, charged {kg} kg R-134a, drier cores PCE-FD-48", ["PCE-FD-48"]),
-                     ("Replaced Schrader core, leak test ok, added {kg} kg R-134a", [])],
-            downtime=(5.0, 10.0), crew=2, em_prob=0.2, gradual=True,
-            codes=[("E702", "ep")], trip=None, vals={"ep": (1.35, 1.58, 2), "kg": (6.0, 18.0, 0)}),
+            actions=[
+                ("Leak repaired, evacuated, charged {kg} kg R-134a, drier cores PCE-FD-48", ["PCE-FD-48"]),
+                ("Replaced Schrader core, leak test ok, added {kg} kg R-134a", []),
+            ],
+            downtime=(5.0, 10.0),
+            crew=2,
+            em_prob=0.2,
+            gradual=True,
+            codes=[("E702", "ep")],
+            trip=None,
+            vals={"ep": (1.35, 1.58, 2), "kg": (6.0, 18.0, 0)},
+        ),
         "clogged_filter": ModeLib(
             problems=["LOW CHW FLOW", "CHW dT hi", "{code} low flow"],
             causes=["Strainer screen blocked w/ scale", "Strainer screen torn, debris in evaporator"],
-            actions=[("Cleaned strainer, new gasket PCE-GK-125", ["PCE-GK-125"]),
-                     ("Replaced strainer screen PCE-STR-125 and gasket PCE-GK-125", ["PCE-STR-125", "PCE-GK-125"])],
-            downtime=(1.0, 2.0), crew=1, em_prob=0.0, gradual=True,
-            codes=[("E703", None)], trip=None, vals={}),
+            actions=[
+                ("Cleaned strainer, new gasket PCE-GK-125", ["PCE-GK-125"]),
+                ("Replaced strainer screen PCE-STR-125 and gasket PCE-GK-125", ["PCE-STR-125", "PCE-GK-125"]),
+            ],
+            downtime=(1.0, 2.0),
+            crew=1,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E703", None)],
+            trip=None,
+            vals={},
+        ),
         "overheating": ModeLib(
             problems=["OIL TEMP HI", "{code} comp oil {otemp} C"],
             causes=["Oil level low, oil logging in evaporator", "Oil filter dp 1.2 bar, filter blocked"],
-            actions=[("Changed oil filter PCE-OF-1010, topped up POE-170", ["PCE-OF-1010", "PCE-OIL-170-20"]),
-                     ("Adjusted oil return, topped up oil", [])],
-            downtime=(2.0, 4.0), crew=1, em_prob=0.0, gradual=True,
-            codes=[("E704", "otemp")], trip=None, vals={"otemp": (80.2, 85.0, 1)}),
+            actions=[
+                ("Changed oil filter PCE-OF-1010, topped up POE-170", ["PCE-OF-1010", "PCE-OIL-170-20"]),
+                ("Adjusted oil return, topped up oil", []),
+            ],
+            downtime=(2.0, 4.0),
+            crew=1,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E704", "otemp")],
+            trip=None,
+            vals={"otemp": (80.2, 85.0, 1)},
+        ),
         "bearing_wear": ModeLib(
             problems=["comp noisy, current creeping up", "{code} overload, comp noisy"],
             causes=["Iron 68 ppm in oil analysis, bearing wear"],
-            actions=[("Compressor bearings replaced by Polaris service, kit PCE-BK-95, oil + drier",
-                      ["PCE-BK-95", "PCE-OIL-170-20", "PCE-FD-48"])],
-            downtime=(16.0, 40.0), crew=2, em_prob=0.0, gradual=True,
-            codes=[("E705", "cur")], trip=None, vals={"cur": (150.5, 156.0, 1)}),
+            actions=[
+                (
+                    "Compressor bearings replaced by Polaris service, kit PCE-BK-95, oil + drier",
+                    ["PCE-BK-95", "PCE-OIL-170-20", "PCE-FD-48"],
+                )
+            ],
+            downtime=(16.0, 40.0),
+            crew=2,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E705", "cur")],
+            trip=None,
+            vals={"cur": (150.5, 156.0, 1)},
+        ),
     },
     "steam_boiler": {
         "tube_fouling": ModeLib(
             problems=["HI STACK TEMP", "{code} stack {stack} C", "stack temp up, gas usage high"],
             causes=["Fire tubes sooted after burner CO excursion", "Economiser fouled, water rise 12 K"],
-            actions=[("Brushed fire tubes HB-TB-63, new door rope gasket HB-DG-25, stack {stack2} C",
-                      ["HB-TB-63", "HB-DG-25"]),
-                     ("Cleaned economiser, new panel gaskets HB-EG-20", ["HB-EG-20"])],
-            downtime=(8.0, 14.0), crew=2, em_prob=0.0, gradual=True,
-            codes=[("E804", "stack")], trip=None, vals={"stack": (200.5, 212.0, 1), "stack2": (148.0, 160.0, 0)}),
+            actions=[
+                (
+                    "Brushed fire tubes HB-TB-63, new door rope gasket HB-DG-25, stack {stack2} C",
+                    ["HB-TB-63", "HB-DG-25"],
+                ),
+                ("Cleaned economiser, new panel gaskets HB-EG-20", ["HB-EG-20"]),
+            ],
+            downtime=(8.0, 14.0),
+            crew=2,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E804", "stack")],
+            trip=None,
+            vals={"stack": (200.5, 212.0, 1), "stack2": (148.0, 160.0, 0)},
+        ),
         "stuck_valve": ModeLib(
-            problems=["FW VLV STUCK", "drum lvl hunting", "{code} low level, FW valve not opening",
-                      "FW ctrl vlv sticking - on bypass"],
-            causes=["FW control valve stem packing too tight", "Scale on FW valve stem and plug",
-                    "Positioner air supply filter blocked"],
-            actions=[("Freed FW valve stem, repacked, gland nuts 8 Nm, stroke check ok", []),
-                     ("Cleaned scale from FW valve plug/seat, stroke 0-100 pct ok", []),
-                     ("Replaced positioner air filter, stroked valve ok", [])],
-            downtime=(0.0, 0.0), crew=1, em_prob=0.1, gradual=False,
-            codes=[("E801", "lvl")], trip=None, vals={"lvl": (30.0, 34.8, 1)}, stop=False),
+            problems=[
+                "FW VLV STUCK",
+                "drum lvl hunting",
+                "{code} low level, FW valve not opening",
+                "FW ctrl vlv sticking - on bypass",
+            ],
+            causes=[
+                "FW control valve stem packing too tight",
+                "Scale on FW valve stem and plug",
+                "Positioner air supply filter blocked",
+            ],
+            actions=[
+                ("Freed FW valve stem, repacked, gland nuts 8 Nm, stroke check ok", []),
+                ("Cleaned scale from FW valve plug/seat, stroke 0-100 pct ok", []),
+                ("Replaced positioner air filter, stroked valve ok", []),
+            ],
+            downtime=(0.0, 0.0),
+            crew=1,
+            em_prob=0.1,
+            gradual=False,
+            codes=[("E801", "lvl")],
+            trip=None,
+            vals={"lvl": (30.0, 34.8, 1)},
+            stop=False,
+        ),
         "low_water": ModeLib(
             problems=["LOW WATER TRIP", "burner lockout low water", "{code} boiler lockout"],
-            causes=["Feed pump 2 tripped on overload, standby did not start",
-                    "Feed pump suction strainer blocked"],
-            actions=[("Reset LWCO, replaced feed pump contactor, tested auto changeover", []),
-                     ("Cleaned feed pump strainer, tested LWCO-1/2, restarted", [])],
-            downtime=(1.0, 4.0), crew=2, em_prob=1.0, gradual=False,
-            codes=[("E805", None)], trip=("E801", "lvllo"), vals={"lvllo": (24.0, 29.0, 1)}),
+            causes=[
+                "Feed pump 2 tripped on overload, standby did not start",
+                "Feed pump suction strainer blocked",
+            ],
+            actions=[
+                ("Reset LWCO, replaced feed pump contactor, tested auto changeover", []),
+                ("Cleaned feed pump strainer, tested LWCO-1/2, restarted", []),
+            ],
+            downtime=(1.0, 4.0),
+            crew=2,
+            em_prob=1.0,
+            gradual=False,
+            codes=[("E805", None)],
+            trip=("E801", "lvllo"),
+            vals={"lvllo": (24.0, 29.0, 1)},
+        ),
         "bearing_wear": ModeLib(
             problems=["FD FAN VIB HI", "{code} fan vib {fvib}", "fan brg noisy"],
             causes=["Fan brg 6309 worn, grease dry", "Fan impeller dirty, brg worn"],
-            actions=[("Replaced FD fan brgs HB-FB-6309, vib {fvib2} mm/s", ["HB-FB-6309"]),
-                     ("Cleaned impeller, replaced brgs HB-FB-6309", ["HB-FB-6309"])],
-            downtime=(4.0, 8.0), crew=2, em_prob=0.0, gradual=True,
-            codes=[("E806", "fvib")], trip=None, vals={"fvib": (4.6, 6.2, 1), "fvib2": (1.2, 2.0, 1)}),
+            actions=[
+                ("Replaced FD fan brgs HB-FB-6309, vib {fvib2} mm/s", ["HB-FB-6309"]),
+                ("Cleaned impeller, replaced brgs HB-FB-6309", ["HB-FB-6309"]),
+            ],
+            downtime=(4.0, 8.0),
+            crew=2,
+            em_prob=0.0,
+            gradual=True,
+            codes=[("E806", "fvib")],
+            trip=None,
+            vals={"fvib": (4.6, 6.2, 1), "fvib2": (1.2, 2.0, 1)},
+        ),
         "seal_leak": ModeLib(
             problems=["handhole gasket weeping", "steam leak at manway", "water dripping frm rear handhole"],
-            causes=["Graphite gasket aged, yoke nuts slack", "Handhole seat pitted", "Manhole gasket blown out at 9 bar"],
-            actions=[("Replaced handhole gasket HB-HG-100, nuts 120 Nm cold, rechecked at 2 bar", ["HB-HG-100"]),
-                     ("Replaced manhole gasket HB-MG-320, retorqued at 2 bar", ["HB-MG-320"])],
-            downtime=(14.0, 24.0), crew=2, em_prob=0.0, gradual=True, codes=[], trip=None, vals={}),
+            causes=[
+                "Graphite gasket aged, yoke nuts slack",
+                "Handhole seat pitted",
+                "Manhole gasket blown out at 9 bar",
+            ],
+            actions=[
+                ("Replaced handhole gasket HB-HG-100, nuts 120 Nm cold, rechecked at 2 bar", ["HB-HG-100"]),
+                ("Replaced manhole gasket HB-MG-320, retorqued at 2 bar", ["HB-MG-320"]),
+            ],
+            downtime=(14.0, 24.0),
+            crew=2,
+            em_prob=0.0,
+            gradual=True,
+            codes=[],
+            trip=None,
+            vals={},
+        ),
     },
 }
 
@@ -641,10 +1363,18 @@ CAUSE_FIX: dict[tuple[str, str], list[int]] = {
 
 # the cause found for the faults injected in the sensor files (index into ModeLib.causes)
 ANCHOR_CAUSE: dict[tuple[str, str], tuple[int, int]] = {  # (cause index, problem index)
-    ("P-101", "seal_leak"): (0, 5), ("P-102", "cavitation"): (0, 2), ("P-103", "stuck_valve"): (0, 1),
-    ("C-201", "overheating"): (0, 4), ("C-202", "clogged_filter"): (0, 2), ("M-302", "bearing_wear"): (0, 1),
-    ("S-401", "overheating"): (0, 3), ("H-501", "clogged_filter"): (0, 3), ("H-501", "seal_leak"): (2, 3),
-    ("CV-601", "misalignment"): (2, 2), ("CV-601", "belt_slip"): (2, 3), ("B-801", "stuck_valve"): (0, 2),
+    ("P-101", "seal_leak"): (0, 5),
+    ("P-102", "cavitation"): (0, 2),
+    ("P-103", "stuck_valve"): (0, 1),
+    ("C-201", "overheating"): (0, 4),
+    ("C-202", "clogged_filter"): (0, 2),
+    ("M-302", "bearing_wear"): (0, 1),
+    ("S-401", "overheating"): (0, 3),
+    ("H-501", "clogged_filter"): (0, 3),
+    ("H-501", "seal_leak"): (2, 3),
+    ("CV-601", "misalignment"): (2, 2),
+    ("CV-601", "belt_slip"): (2, 3),
+    ("B-801", "stuck_valve"): (0, 2),
 }
 # values quoted in the anchored work orders, read from the sensor file: key -> (channel, statistic)
 ANCHOR_VALS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
@@ -676,78 +1406,246 @@ class PMTask:
 
 PM_LIB: dict[str, dict[str, PMTask]] = {
     "centrifugal_pump": {
-        "q": PMTask("INSP", "QTRLY INSP vib/temp route", "Vib {vib} mm/s OB, brg {btemp} C, oil lvl ok, no seal lkg", [],
-                    (0.0, 0.0), 1),
-        "y": PMTask("PM", "PM 12M SVC - brg oil, align chk",
-                    "Changed brg oil 0.55 L NVL-68, greased mtr brgs 15 g each, alignment {align} mm ok",
-                    ["CP80-180"], (2.0, 3.0), 1),
+        "q": PMTask(
+            "INSP",
+            "QTRLY INSP vib/temp route",
+            "Vib {vib} mm/s OB, brg {btemp} C, oil lvl ok, no seal lkg",
+            [],
+            (0.0, 0.0),
+            1,
+        ),
+        "t": PMTask(
+            "INSP",
+            "ANNUAL THERMOGRAPHY mtr + MCC",
+            "IR scan motor, cable box and MCC bucket, max rise {dtk} K, no hot spots",
+            [],
+            (0.0, 0.0),
+            1,
+        ),
+        "y": PMTask(
+            "PM",
+            "PM 12M SVC - brg oil, align chk",
+            "Changed brg oil 0.55 L NVL-68, greased mtr brgs 15 g each, alignment {align} mm ok",
+            ["CP80-180"],
+            (2.0, 3.0),
+            1,
+        ),
     },
     "screw_compressor": {
-        "2000": PMTask("PM", "PM 2000H SVC", "PM 2000H done @ {hrs} h: C/O air filter KA-4003, cooler inspected, drains ok",
-                       ["KA-4003"], (1.0, 1.5), 1),
-        "4000": PMTask("PM", "PM 4000H SVC",
-                       "PM 4000H done @ {hrs} h: C/O oil filter + air filter (kit KA-4080), greased mtr brgs 20 g, cplg ok",
-                       ["KA-4080"], (1.5, 2.5), 1),
-        "8000": PMTask("PM", "PM 8000H SVC",
-                       "PM 8000H done @ {hrs} h: oil chg 16 L, C/O oil filter, air filter, separator (kit KA-4081)",
-                       ["KA-4081", "KA-4010"], (3.0, 4.5), 2),
-        "sv": PMTask("INSP", "ANNUAL SAFETY VLV LIFT TEST", "Safety valve lifted at 9.0 bar, reseated ok, tag updated", [],
-                     (0.5, 1.0), 1),
+        "2000": PMTask(
+            "PM",
+            "PM 2000H SVC",
+            "PM 2000H done @ {hrs} h: C/O air filter KA-4003, cooler inspected, drains ok",
+            ["KA-4003"],
+            (1.0, 1.5),
+            1,
+        ),
+        "4000": PMTask(
+            "PM",
+            "PM 4000H SVC",
+            "PM 4000H done @ {hrs} h: C/O oil filter + air filter (kit"
+            " KA-4080), greased mtr brgs 20 g, cplg ok",
+            ["KA-4080"],
+            (1.5, 2.5),
+            1,
+        ),
+        "8000": PMTask(
+            "PM",
+            "PM 8000H SVC",
+            "PM 8000H done @ {hrs} h: oil chg 16 L, C/O oil filter, air filter, separator (kit KA-4081)",
+            ["KA-4081", "KA-4010"],
+            (3.0, 4.5),
+            2,
+        ),
+        "sv": PMTask(
+            "INSP",
+            "ANNUAL SAFETY VLV LIFT TEST",
+            "Safety valve lifted at 9.0 bar, reseated ok, tag updated",
+            [],
+            (0.5, 1.0),
+            1,
+        ),
     },
     "induction_motor_vfd": {
-        "q": PMTask("PM", "PM 3M clean fins/VX-4 filter", "Cleaned fins, cowl and VX-4 filter mat, vib {vib} mm/s", [],
-                    (1.0, 1.5), 1),
-        "g": PMTask("PM", "PM 4000H REGREASE + clean", "Regreased DE 20 g VG-2P, cleaned fins + filter mat", ["VG-2P-400"],
-                    (1.0, 1.5), 1),
-        "y": PMTask("PM", "PM 12M IR TEST + ALIGN CHK", "IR test {ir} MOhm PI 2.4, alignment 0.04 mm ok, foot bolts ok", [],
-                    (2.0, 3.0), 2),
+        "q": PMTask(
+            "PM",
+            "PM 3M clean fins/VX-4 filter",
+            "Cleaned fins, cowl and VX-4 filter mat, vib {vib} mm/s",
+            [],
+            (1.0, 1.5),
+            1,
+        ),
+        "g": PMTask(
+            "PM",
+            "PM 4000H REGREASE + clean",
+            "Regreased DE 20 g VG-2P, cleaned fins + filter mat",
+            ["VG-2P-400"],
+            (1.0, 1.5),
+            1,
+        ),
+        "t": PMTask(
+            "INSP",
+            "ANNUAL THERMOGRAPHY mtr + VFD",
+            "IR scan motor, VX-4 and terminals, max rise {dtk} K, ok",
+            [],
+            (0.0, 0.0),
+            1,
+        ),
+        "y": PMTask(
+            "PM",
+            "PM 12M IR TEST + ALIGN CHK",
+            "IR test {ir} MOhm PI 2.4, alignment 0.04 mm ok, foot bolts ok",
+            [],
+            (2.0, 3.0),
+            2,
+        ),
     },
     "cnc_spindle": {
-        "q": PMTask("PM", "PM 3M DRAWBAR FORCE CHK", "Drawbar force {kn} kN with AT-DFG40, taper cleaned", [], (0.5, 1.0), 1),
-        "h": PMTask("PM", "PM 6M oil-air filters + runout",
-                    "Replaced oil-air filters AT-OAF-2, runout 0.002 mm, force {kn} kN", ["AT-OAF-2"], (1.5, 2.5), 1),
-        "y": PMTask("PM", "PM 12M chiller coolant chg", "Drained + refilled chiller coolant AT-CL25, force {kn} kN",
-                    ["AT-CL25"], (2.0, 3.0), 1),
+        "q": PMTask(
+            "PM",
+            "PM 3M DRAWBAR FORCE CHK",
+            "Drawbar force {kn} kN with AT-DFG40, taper cleaned",
+            [],
+            (0.5, 1.0),
+            1,
+        ),
+        "h": PMTask(
+            "PM",
+            "PM 6M oil-air filters + runout",
+            "Replaced oil-air filters AT-OAF-2, runout 0.002 mm, force {kn} kN",
+            ["AT-OAF-2"],
+            (1.5, 2.5),
+            1,
+        ),
+        "y": PMTask(
+            "PM",
+            "PM 12M chiller coolant chg",
+            "Drained + refilled chiller coolant AT-CL25, force {kn} kN",
+            ["AT-CL25"],
+            (2.0, 3.0),
+            1,
+        ),
     },
     "hydraulic_power_unit": {
-        "1000": PMTask("PM", "PM 1000H oil sample + cooler", "Oil sample ISO 16/14/11, cleaned cooler fins, accu ok", [],
-                       (0.5, 1.0), 1),
-        "2000": PMTask("PM", "PM 2000H C/O RETURN FILTER",
-                       "PM 2000H: C/O return filter BFT-RF160-10, oil sample taken, dp {fdp} bar after",
-                       ["BFT-RF160-10"], (1.0, 1.5), 1),
-        "acc": PMTask("PM", "PM 6M accu precharge + breather", "Accu precharge {pre} bar at 20 C, replaced breather BFT-BR-3D",
-                      ["BFT-BR-3D"], (0.5, 1.0), 1),
-        "4000": PMTask("PM", "PM 4000H SVC HPU",
-                       "PM 4000H: return filter BFT-RF160-10, RV1 chkd 190 bar, case drain {cd} L/min, spider ok",
-                       ["BFT-RF160-10"], (2.5, 4.0), 2),
+        "1000": PMTask(
+            "PM",
+            "PM 1000H oil sample + cooler",
+            "Oil sample ISO 16/14/11, cleaned cooler fins, accu ok",
+            [],
+            (0.5, 1.0),
+            1,
+        ),
+        "2000": PMTask(
+            "PM",
+            "PM 2000H C/O RETURN FILTER",
+            "PM 2000H: C/O return filter BFT-RF160-10, oil sample taken, dp {fdp} bar after",
+            ["BFT-RF160-10"],
+            (1.0, 1.5),
+            1,
+        ),
+        "acc": PMTask(
+            "PM",
+            "PM 6M accu precharge + breather",
+            "Accu precharge {pre} bar at 20 C, replaced breather BFT-BR-3D",
+            ["BFT-BR-3D"],
+            (0.5, 1.0),
+            1,
+        ),
+        "4000": PMTask(
+            "PM",
+            "PM 4000H SVC HPU",
+            "PM 4000H: return filter BFT-RF160-10, RV1 chkd 190 bar, case drain {cd} L/min, spider ok",
+            ["BFT-RF160-10"],
+            (2.5, 4.0),
+            2,
+        ),
     },
     "belt_conveyor": {
-        "q": PMTask("INSP", "QTRLY pull-cord + sway sw test", "All pull-cords and sway sw tested ok, belt tracking ok", [],
-                    (0.5, 1.0), 1),
-        "p": PMTask("PM", "PM 2000H lagging/brgs/tension", "Lagging ok, brgs greased 20 g, take-up travel {tu} mm left",
-                    [], (2.0, 3.0), 2),
+        "q": PMTask(
+            "INSP",
+            "QTRLY pull-cord + sway sw test",
+            "All pull-cords and sway sw tested ok, belt tracking ok",
+            [],
+            (0.5, 1.0),
+            1,
+        ),
+        "p": PMTask(
+            "PM",
+            "PM 2000H lagging/brgs/tension",
+            "Lagging ok, brgs greased 20 g, take-up travel {tu} mm left",
+            [],
+            (2.0, 3.0),
+            2,
+        ),
     },
     "chiller": {
-        "q": PMTask("PM", "PM 3M leak chk + strainer", "Electronic leak chk ok, cleaned CHW strainer, delta-T {dt} K", [],
-                    (1.0, 2.0), 1),
-        "h": PMTask("PM", "PM 6M oil sample + leak chk", "Oil sample sent (moisture/TAN/iron), leak chk ok, strainer cleaned",
-                    [], (1.0, 2.0), 1),
-        "y": PMTask("PM", "PM 12M cond tube brush", "Brushed cond tubes PCE-TB-19, new gaskets PCE-GK-WB400, HP sw tested",
-                    ["PCE-TB-19", "PCE-GK-WB400"], (6.0, 9.0), 2),
+        "q": PMTask(
+            "PM",
+            "PM 3M leak chk + strainer",
+            "Electronic leak chk ok, cleaned CHW strainer, delta-T {dt} K",
+            [],
+            (1.0, 2.0),
+            1,
+        ),
+        "h": PMTask(
+            "PM",
+            "PM 6M oil sample + leak chk",
+            "Oil sample sent (moisture/TAN/iron), leak chk ok, strainer cleaned",
+            [],
+            (1.0, 2.0),
+            1,
+        ),
+        "y": PMTask(
+            "PM",
+            "PM 12M cond tube brush",
+            "Brushed cond tubes PCE-TB-19, new gaskets PCE-GK-WB400, HP sw tested",
+            ["PCE-TB-19", "PCE-GK-WB400"],
+            (6.0, 9.0),
+            2,
+        ),
     },
     "steam_boiler": {
-        "q": PMTask("PM", "PM 3M combustion chk", "Combustion chk O2 {o2} pct CO 12 ppm, stack {stack} C", [], (1.0, 2.0), 1),
-        "h": PMTask("INSP", "6M FW valve stroke chk", "FW control valve stroked 0-100 pct, no sticking", [], (0.0, 0.0), 1),
-        "y": PMTask("PM", "ANNUAL SHUTDOWN - tubes, waterside, gaskets",
-                    "Brushed fire tubes, waterside insp ok, new manhole/handhole gaskets HB-MG-320/HB-HG-100",
-                    ["HB-TB-63", "HB-MG-320", "HB-HG-100"], (30.0, 48.0), 3),
+        "q": PMTask(
+            "PM",
+            "PM 3M combustion chk",
+            "Combustion chk O2 {o2} pct CO 12 ppm, stack {stack} C",
+            [],
+            (1.0, 2.0),
+            1,
+        ),
+        "h": PMTask(
+            "INSP",
+            "6M FW valve stroke chk",
+            "FW control valve stroked 0-100 pct, no sticking",
+            [],
+            (0.0, 0.0),
+            1,
+        ),
+        "y": PMTask(
+            "PM",
+            "ANNUAL SHUTDOWN - tubes, waterside, gaskets",
+            "Brushed fire tubes, waterside insp ok, new manhole/handhole gaskets HB-MG-320/HB-HG-100",
+            ["HB-TB-63", "HB-MG-320", "HB-HG-100"],
+            (30.0, 48.0),
+            3,
+        ),
     },
 }
 
 PM_VALS: dict[str, tuple[float, float, int]] = {
-    "vib": (0.9, 2.4, 1), "btemp": (48.0, 66.0, 0), "align": (0.02, 0.05, 2), "ir": (800.0, 2500.0, 0),
-    "kn": (9.6, 10.4, 1), "fdp": (0.50, 0.70, 2), "cd": (1.6, 3.4, 1), "tu": (180.0, 420.0, 0), "dt": (4.6, 5.8, 1),
-    "o2": (2.8, 3.6, 1), "stack": (150.0, 166.0, 0), "pre": (106.0, 111.0, 0),
+    "vib": (0.9, 2.4, 1),
+    "btemp": (48.0, 66.0, 0),
+    "align": (0.02, 0.05, 2),
+    "ir": (800.0, 2500.0, 0),
+    "kn": (9.6, 10.4, 1),
+    "fdp": (0.50, 0.70, 2),
+    "cd": (1.6, 3.4, 1),
+    "tu": (180.0, 420.0, 0),
+    "dt": (4.6, 5.8, 1),
+    "o2": (2.8, 3.6, 1),
+    "stack": (150.0, 166.0, 0),
+    "pre": (106.0, 111.0, 0),
+    "dtk": (3.0, 11.0, 0),
 }
 
 # chronic (recurring) failures, sporadic rates per year and one-off events per asset
@@ -765,14 +1663,16 @@ CHRONIC: dict[str, list[tuple[str, int, int]]] = {
     "CV-602": [("overheating", 160, 240)],
     "B-801": [("stuck_valve", 170, 250)],
 }
-SEASONAL: dict[str, tuple[str, list[int]]] = {"C-201": ("overheating", [6, 7, 8]),
-                                               "CH-701": ("condenser_fouling", [6, 7, 8, 9])}
+SEASONAL: dict[str, tuple[str, list[int]]] = {
+    "C-201": ("overheating", [6, 7, 8]),
+    "CH-701": ("condenser_fouling", [6, 7, 8, 9]),
+}
 SPORADIC: dict[str, dict[str, float]] = {
     "P-101": {"cavitation": 0.3, "bearing_wear": 0.3, "misalignment": 0.2},
     "P-102": {"bearing_wear": 0.3, "seal_leak": 0.4, "stuck_valve": 0.3},
     "P-103": {"impeller_wear": 0.3, "seal_leak": 0.3, "stuck_valve": 0.3},
     "C-201": {"stuck_valve": 0.5, "clogged_filter": 0.4, "bearing_wear": 0.15, "separator_failure": 0.2},
-    "C-202": {"separator_failure": 0.4, "overheating": 0.3, "stuck_valve": 0.2},
+    "C-202": {"overheating": 0.3, "stuck_valve": 0.2},
     "M-301": {"misalignment": 0.3, "bearing_wear": 0.2},
     "M-302": {"misalignment": 0.3, "overheating": 0.3},
     "S-401": {"overheating": 0.5, "imbalance": 0.4},
@@ -788,16 +1688,25 @@ ONE_OFF: dict[str, list[tuple[str, datetime]]] = {
     "B-801": [("low_water", datetime(2023, 2, 7, 5, 41))],
     "CH-701": [("bearing_wear", datetime(2024, 10, 2, 10, 5))],
     "C-201": [("separator_failure", datetime(2022, 10, 18, 13, 20))],
+    "C-202": [("separator_failure", datetime(2024, 3, 5, 14, 10))],
 }
 # running hours per calendar day (for hour-based PM intervals and hour meters in PM texts)
-HOURS_PER_DAY: dict[str, float] = {"C-201": 21.5, "C-202": 14.0, "H-501": 19.0, "CV-601": 15.0, "CV-602": 13.0,
-                                   "M-301": 23.0, "M-302": 23.0}
+HOURS_PER_DAY: dict[str, float] = {
+    "C-201": 21.5,
+    "C-202": 14.0,
+    "H-501": 19.0,
+    "CV-601": 15.0,
+    "CV-602": 13.0,
+    "M-301": 23.0,
+    "M-302": 23.0,
+}
 HOUR_BASE: dict[str, float] = {"C-201": 18420.0, "C-202": 9310.0, "H-501": 24105.0}
 
 
 # --------------------------------------------------------------------------------------------------
 # Sensor signal helpers
 # --------------------------------------------------------------------------------------------------
+
 
 def lag(u: np.ndarray, tau_min: float, y0: float | None = None) -> np.ndarray:
     """First-order lag (time constant tau_min minutes) of a 5-minute sampled input."""
@@ -849,7 +1758,7 @@ def load_steps(n: int, rng: np.random.Generator, mean_rows: float, sd: float) ->
     while i < n:
         length = max(6, int(rng.exponential(mean_rows)))
         level = 0.5 * level + rng.normal(0.0, sd)
-        out[i:i + length] = level
+        out[i : i + length] = level
         i += length
     return out
 
@@ -869,7 +1778,9 @@ def expgrow(n: int, i0: int, i1: int, tau_rows: float) -> np.ndarray:
     idx = np.arange(n)
     x = np.zeros(n)
     seg = idx >= i0
-    x[seg] = (np.exp((np.minimum(idx[seg], i1) - i0) / tau_rows) - 1.0) / (math.exp((i1 - i0) / tau_rows) - 1.0)
+    x[seg] = (np.exp((np.minimum(idx[seg], i1) - i0) / tau_rows) - 1.0) / (
+        math.exp((i1 - i0) / tau_rows) - 1.0
+    )
     return x
 
 
@@ -896,6 +1807,7 @@ class SensorResult:
     faults: list[Fault]
     running: np.ndarray
     gap: tuple[int, int] | None = None
+    operator_stops: list[tuple[int, int]] = field(default_factory=list)  # journaled manual stops [a, b)
 
 
 def stop_mask(n: int, spans: list[tuple[int, int]]) -> np.ndarray:
@@ -915,16 +1827,18 @@ def gen_pump(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Sens
     q_d = 100.0 + 35.0 * load
     run = np.ones(n, dtype=bool)
     faults: list[Fault] = []
+    op_stops: list[tuple[int, int]] = []
     h = hours_of(ts)
     if asset == "P-102":  # booster: idle on some nights when the tank is full
         for d in range(SENSOR_DAYS):
             if rng.random() < 0.55:
                 a = d * 288 + int((23.0 + rng.normal(0, 0.4)) * 12)
                 b = (d + 1) * 288 + int((5.0 + rng.normal(0, 0.4)) * 12)
-                run[max(0, a):min(n, b)] = False
+                run[max(0, a) : min(n, b)] = False
     if asset == "P-101":  # short operator stop for a valve line-up
         a = int(0.22 * n) + int(rng.integers(0, 30))
-        run[a:a + 9] = False
+        run[a : a + 9] = False
+        op_stops = [(a, a + 9)]
     leak = np.zeros(n)
     clog = np.zeros(n)
     stuck = np.zeros(n, dtype=bool)
@@ -933,32 +1847,44 @@ def gen_pump(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Sens
         i1 = 9 * 288 + 8 * 12 + 6  # seal changed Wednesday morning
         rep = (i1 + 1, i1 + 1 + 66)  # 5.5 h seal change
         leak = 6.0 * ramp01(n, i0, i1, 1.6) * (1 + 0.1 * ar1(n, rng, 0.95, 1.0))
-        leak[rep[0]:] = 0.0
-        run[rep[0]:rep[1]] = False
+        leak[rep[0] :] = 0.0
+        run[rep[0] : rep[1]] = False
         sw = int(np.argmax(leak > 3.0))
-        faults.append(Fault("seal_leak", ["discharge_pressure_bar", "flow_m3h"], i0, i1, rep, [], [("E105", sw)]))
+        faults.append(
+            Fault("seal_leak", ["discharge_pressure_bar", "flow_m3h"], i0, i1, rep, [], [("E105", sw)])
+        )
     if asset == "P-102":
         # clogging suction strainer during the day shift of day 9
         i0 = 9 * 288 + 6 * 12 + int(rng.integers(0, 6))
         i1 = i0 + 13 * 12
-        run[i0 - 24:i1 + 40] = True  # pump in service through the episode
+        run[i0 - 24 : i1 + 40] = True  # pump in service through the episode
         clog = 4.3 * expgrow(n, i0, i1, 110.0)
         rep = (i1 + 1, i1 + 1 + 24)  # 2 h strainer cleaning
-        clog[rep[0]:] = 0.0
-        run[rep[0]:rep[1]] = False
-        faults.append(Fault("cavitation", ["suction_pressure_bar", "vibration_mm_s", "flow_m3h"], i0, i1, rep,
-                            [("E104", "suction_pressure_bar"), ("E101", "vibration_mm_s")]))
+        clog[rep[0] :] = 0.0
+        run[rep[0] : rep[1]] = False
+        faults.append(
+            Fault(
+                "cavitation",
+                ["suction_pressure_bar", "vibration_mm_s", "flow_m3h"],
+                i0,
+                i1,
+                rep,
+                [("E104", "suction_pressure_bar"), ("E101", "vibration_mm_s")],
+            )
+        )
     if asset == "P-103":
         i0 = int(0.54 * n) + int(rng.integers(0, 24))
         i1 = i0 + 19 * 12
-        stuck[i0:i1 + 1] = True
+        stuck[i0 : i1 + 1] = True
         rep = (i1 + 1, i1 + 1 + 36)  # 3 h valve repair
-        run[rep[0]:rep[1]] = False
-        faults.append(Fault("stuck_valve", ["flow_m3h", "discharge_pressure_bar", "motor_current_a"], i0, i1, rep))
+        run[rep[0] : rep[1]] = False
+        faults.append(
+            Fault("stuck_valve", ["flow_m3h", "discharge_pressure_bar", "motor_current_a"], i0, i1, rep)
+        )
     q = np.where(stuck, 57.0 + rng.normal(0, 1.2, n), q_d)
     p_tank = 1.38 + 0.05 * np.sin(2 * np.pi * (h - 3) / 24) + ar1(n, rng, 0.99, 0.02)
-    ks = 0.16 / 120.0 ** 2 * (1.0 + clog)
-    ps = p_tank - ks * q ** 2
+    ks = 0.16 / 120.0**2 * (1.0 + clog)
+    ps = p_tank - ks * q**2
     head = 6.1 - 1.0 * (q / 120.0) ** 2
     # cavitation: head and flow collapse erratically when suction pressure is too low
     sev = np.clip((0.80 - ps) / 0.45, 0.0, 1.0)
@@ -981,7 +1907,7 @@ def gen_pump(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Sens
     df["suction_pressure_bar"] = np.where(run, ps, p_tank) + rng.normal(0, 0.012, n)
     df["discharge_pressure_bar"] = np.where(run, pd_, p_tank + 0.04) + rng.normal(0, 0.02, n)
     df["flow_m3h"] = np.where(run, flow + rng.normal(0, 0.9, n), np.abs(rng.normal(0, 0.15, n)))
-    return SensorResult(asset, df, faults, run)
+    return SensorResult(asset, df, faults, run, operator_stops=op_stops)
 
 
 def gen_compressor(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> SensorResult:
@@ -1004,24 +1930,35 @@ def gen_compressor(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -
         i1 = 10 * 288 + 13 * 12  # cooler cleaned Thursday afternoon
         cooler = expgrow(n, i0, i1, 220.0)
         rep = (i1 + 1, i1 + 1 + 42)  # 3.5 h cooler cleaning
-        cooler[rep[0]:] = 0.0
-        run[rep[0]:rep[1]] = False
-        faults.append(Fault("overheating", ["airend_temp_c", "oil_temp_c"], i0, i1, rep,
-                            [("E201", "airend_temp_c")]))
+        cooler[rep[0] :] = 0.0
+        run[rep[0] : rep[1]] = False
+        faults.append(
+            Fault("overheating", ["airend_temp_c", "oil_temp_c"], i0, i1, rep, [("E201", "airend_temp_c")])
+        )
     if asset == "C-202":
         i0 = 7 * 288 + 16 * 12 + int(rng.integers(0, 12))  # Monday afternoon of week 2
         i1 = 10 * 288 + 10 * 12 + 6  # filter changed Thursday morning
         foul = 1.15 * expgrow(n, i0, i1, 300.0)
         rep = (i1 + 1, i1 + 1 + 14)  # filter change ~70 min
-        foul[rep[0]:] = -0.05
-        run[rep[0]:rep[1]] = False
-        run[i0:i1 + 1] |= demand[i0:i1 + 1] > 0.2
-        faults.append(Fault("clogged_filter", ["oil_filter_dp_bar", "airend_temp_c"], i0, i1, rep,
-                            [("E202", "oil_filter_dp_bar")]))
+        foul[rep[0] :] = -0.05
+        run[rep[0] : rep[1]] = False
+        run[i0 : i1 + 1] |= demand[i0 : i1 + 1] > 0.2
+        faults.append(
+            Fault(
+                "clogged_filter",
+                ["oil_filter_dp_bar", "airend_temp_c"],
+                i0,
+                i1,
+                rep,
+                [("E202", "oil_filter_dp_bar")],
+            )
+        )
     d = np.where(run, duty, 0.0)
-    at_target = np.where(run, amb + 56.0 + 12.0 * d + cooler * (9.0 + 5.0 * d) + 6.0 * np.clip(foul, 0, None), amb + 6)
+    at_target = np.where(
+        run, amb + 56.0 + 12.0 * d + cooler * (7.5 + 4.5 * d) + 6.0 * np.clip(foul, 0, None), amb + 6
+    )
     airend = lag(at_target, 18.0, float(at_target[0]))
-    ot_target = np.where(run, amb + 38.0 + 7.0 * d + cooler * (10.0 + 6.0 * d), amb + 4)
+    ot_target = np.where(run, amb + 38.0 + 7.0 * d + cooler * (6.0 + 3.5 * d), amb + 4)
     oil = lag(ot_target, 25.0, float(ot_target[0]))
     dp = np.where(run, (0.24 + 0.2 * d) * np.exp(-0.02 * (oil - 65.0)) + foul * (0.7 + 0.5 * d), 0.0)
     df = pd.DataFrame({"timestamp": ts})
@@ -1031,7 +1968,9 @@ def gen_compressor(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -
     df["oil_temp_c"] = oil + rng.normal(0, 0.25, n)
     df["oil_filter_dp_bar"] = np.clip(dp + np.where(run, rng.normal(0, 0.012, n), 0.0), 0.0, None)
     df["motor_current_a"] = np.where(run, 24.0 + 38.5 * d + rng.normal(0, 0.6, n), 0.0)
-    df["vibration_mm_s"] = np.where(run, 1.6 + 1.2 * d + rng.normal(0, 0.1, n), 0.04 + np.abs(rng.normal(0, 0.02, n)))
+    df["vibration_mm_s"] = np.where(
+        run, 1.6 + 1.2 * d + rng.normal(0, 0.1, n), 0.04 + np.abs(rng.normal(0, 0.02, n))
+    )
     return SensorResult(asset, df, faults, run)
 
 
@@ -1044,9 +1983,11 @@ def gen_motor(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Sen
     speed = 1000.0 + 470.0 * sp
     run = np.ones(n, dtype=bool)
     faults: list[Fault] = []
+    op_stops: list[tuple[int, int]] = []
     if asset == "M-301":  # planned 6 h stop on the first Sunday
         a = 6 * 288 + 7 * 12
-        run[a:a + 72] = False
+        run[a : a + 72] = False
+        op_stops = [(a, a + 72)]
     vib_add = np.zeros(n)
     bt_add = np.zeros(n)
     if asset == "M-302":
@@ -1055,24 +1996,38 @@ def gen_motor(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Sen
         g = expgrow(n, i0, i1, 520.0)
         vib_add = 4.3 * g
         bt_add = 13.0 * g
-        faults.append(Fault("bearing_wear", ["vibration_mm_s", "bearing_temp_c"], i0, i1, None,
-                            [("E305", "vibration_mm_s")]))
+        faults.append(
+            Fault(
+                "bearing_wear",
+                ["vibration_mm_s", "bearing_temp_c"],
+                i0,
+                i1,
+                None,
+                [("E305", "vibration_mm_s")],
+            )
+        )
     speed = np.where(run, speed, 0.0)
     frac = speed / 1475.0
-    cur = np.where(run, 14.0 + 38.0 * frac ** 2, 0.0)
+    cur = np.where(run, 14.0 + 38.0 * frac**2, 0.0)
     wt_target = amb + 6.0 + 75.0 * (cur / 54.5) ** 2
     wt = lag(wt_target, 40.0, float(wt_target[0]))
     bt_target = np.where(run, amb + 27.0 + 14.0 * frac, amb + 2.0) + bt_add
     bt = lag(bt_target, 70.0, float(bt_target[0]))
-    vib = 0.85 + 0.95 * frac ** 2 + 0.55 * np.exp(-(((speed - 1185.0) / 45.0) ** 2)) + vib_add * (0.6 + 0.4 * frac)
+    vib = (
+        0.85
+        + 0.95 * frac**2
+        + 0.55 * np.exp(-(((speed - 1185.0) / 45.0) ** 2))
+        + vib_add * (0.6 + 0.4 * frac)
+    )
     df = pd.DataFrame({"timestamp": ts})
     df["motor_current_a"] = np.where(run, cur + rng.normal(0, 0.3, n), 0.0)
     df["winding_temp_c"] = wt + rng.normal(0, 0.3, n)
     df["bearing_temp_c"] = bt + rng.normal(0, 0.25, n)
-    df["vibration_mm_s"] = np.where(run, vib + rng.normal(0, 0.07, n) * (1 + vib_add / 3),
-                                    0.03 + np.abs(rng.normal(0, 0.015, n)))
+    df["vibration_mm_s"] = np.where(
+        run, vib + rng.normal(0, 0.07, n) * (1 + vib_add / 3), 0.03 + np.abs(rng.normal(0, 0.015, n))
+    )
     df["speed_rpm"] = np.where(run, speed + rng.normal(0, 1.5, n), 0.0)
-    res = SensorResult(asset, df, faults, run)
+    res = SensorResult(asset, df, faults, run, operator_stops=op_stops)
     if asset == "M-301":
         a = int(0.31 * n)
         res.gap = (a, a + 30)  # 2.5 h logger outage
@@ -1094,9 +2049,9 @@ def gen_spindle(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> S
         length = int(rng.integers(3, 19))
         s = float(pick(rng, [4000.0, 6000.0, 8000.0, 8000.0, 10000.0, 12000.0]))
         lm = float(rng.uniform(18.0, 62.0))
-        speed[i:i + length] = s
-        load[i:i + length] = lm
-        voff[i:i + length] = rng.normal(0.0, 0.06)
+        speed[i : i + length] = s
+        load[i : i + length] = lm
+        voff[i : i + length] = rng.normal(0.0, 0.06)
         i += length
     cutting = powered & ~brk & (rng.random(n) > 0.14)
     speed = np.where(cutting, speed, 0.0)
@@ -1112,10 +2067,13 @@ def gen_spindle(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> S
         i1 = i0 + 62
         chill_fault = ramp01(n, i0, i1, 0.8)
         rep = (i1 + 1, i1 + 1 + 30)  # 2.5 h chiller repair
-        chill_fault[rep[0]:] = 0.0
-        stop_rows[rep[0]:rep[1]] = True
-        faults.append(Fault("overheating", ["spindle_temp_c", "coolant_temp_c"], i0, i1, rep,
-                            [("E401", "spindle_temp_c")]))
+        chill_fault[rep[0] :] = 0.0
+        stop_rows[rep[0] : rep[1]] = True
+        faults.append(
+            Fault(
+                "overheating", ["spindle_temp_c", "coolant_temp_c"], i0, i1, rep, [("E401", "spindle_temp_c")]
+            )
+        )
     speed = np.where(stop_rows, 0.0, speed)
     load = np.where(stop_rows, 0.0, load)
     run = speed > 0
@@ -1127,8 +2085,9 @@ def gen_spindle(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> S
     stemp = lag(st_target, 22.0, float(st_target[0]))
     vib = 0.32 + 0.55 * (speed / 12000.0) ** 2 + 0.003 * load + voff
     df = pd.DataFrame({"timestamp": ts})
-    df["spindle_vibration_mm_s"] = np.where(run, np.clip(vib + rng.normal(0, 0.03, n), 0.1, None),
-                                            0.03 + np.abs(rng.normal(0, 0.01, n)))
+    df["spindle_vibration_mm_s"] = np.where(
+        run, np.clip(vib + rng.normal(0, 0.03, n), 0.1, None), 0.03 + np.abs(rng.normal(0, 0.01, n))
+    )
     df["spindle_temp_c"] = stemp + rng.normal(0, 0.15, n)
     df["spindle_load_pct"] = load
     df["coolant_temp_c"] = coolant + rng.normal(0, 0.06, n)
@@ -1142,7 +2101,9 @@ def gen_hpu(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Senso
     amb = ambient(ts, rng, 22.0, 3.0)
     dow = ts.day_of_week.to_numpy()
     run = dow != 6
-    d = np.clip(shift_shape(ts, 0.3, 0.85, 0.7, 1.0) + load_steps(n, rng, 30, 0.07) + ar1(n, rng, 0.5, 0.08), 0.05, 1)
+    d = np.clip(
+        shift_shape(ts, 0.3, 0.85, 0.7, 1.0) + load_steps(n, rng, 30, 0.07) + ar1(n, rng, 0.5, 0.08), 0.05, 1
+    )
     d = np.where(run, d, 0.0)
     faults: list[Fault] = []
     foul = np.zeros(n)
@@ -1153,14 +2114,16 @@ def gen_hpu(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Senso
     i1 = i0 + int(2.3 * 288)
     foul = expgrow(n, i0, i1, 220.0) * 2.6
     rep1 = (i1 + 1, i1 + 1 + 14)
-    foul[rep1[0]:] = 0.0
+    foul[rep1[0] :] = 0.0
     stops.append(rep1)
-    faults.append(Fault("clogged_filter", ["return_filter_dp_bar"], i0, i1, rep1, [("E502", "return_filter_dp_bar")]))
+    faults.append(
+        Fault("clogged_filter", ["return_filter_dp_bar"], i0, i1, rep1, [("E502", "return_filter_dp_bar")])
+    )
     j0 = int(0.79 * n) + int(rng.integers(0, 12))
     j1 = j0 + 38 * 12
     leak_loss = 15.0 * ramp01(n, j0, j1, 1.1)
     rep2 = (j1 + 1, j1 + 1 + 30)
-    leak_loss[rep2[0]:] = 0.0
+    leak_loss[rep2[0] :] = 0.0
     stops.append(rep2)
     faults.append(Fault("seal_leak", ["tank_level_pct"], j0, j1, rep2, [("E503", "tank_level_pct")]))
     for a, b in stops:
@@ -1171,8 +2134,9 @@ def gen_hpu(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Senso
     dp = np.where(run, (0.32 + 0.5 * d) * np.exp(-0.02 * (oil - 45.0)) + foul * (0.55 + 0.6 * d), 0.0)
     dp = np.minimum(dp, 3.5)  # bypass valve
     df = pd.DataFrame({"timestamp": ts})
-    df["system_pressure_bar"] = np.where(run, 161.0 - 5.0 * d + ar1(n, rng, 0.4, 0.8),
-                                         np.abs(rng.normal(0.0, 0.3, n)))
+    df["system_pressure_bar"] = np.where(
+        run, 161.0 - 5.0 * d + ar1(n, rng, 0.4, 0.8), np.abs(rng.normal(0.0, 0.3, n))
+    )
     df["oil_temp_c"] = oil + rng.normal(0, 0.2, n)
     df["return_filter_dp_bar"] = np.clip(dp + np.where(run, rng.normal(0, 0.015, n), 0.0), 0.0, None)
     df["motor_current_a"] = np.where(run, 31.0 + 12.0 * d + rng.normal(0, 0.4, n), 0.0)
@@ -1200,34 +2164,47 @@ def gen_conveyor(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> 
     vib_add = step * 0.9 + 2.1 * r
     cur_mult = 1.0 + 0.03 * step + 0.04 * r
     rep1 = (i1 + 1, i1 + 1 + 48)
-    vib_add[rep1[0]:] = 0.0
-    cur_mult[rep1[0]:] = 1.0
-    faults.append(Fault("misalignment", ["gearbox_vibration_mm_s", "motor_current_a"], i0, i1, rep1,
-                        [("E604", "gearbox_vibration_mm_s")], [("E602", i0 + 40)]))
+    vib_add[rep1[0] :] = 0.0
+    cur_mult[rep1[0] :] = 1.0
+    faults.append(
+        Fault(
+            "misalignment",
+            ["gearbox_vibration_mm_s", "motor_current_a"],
+            i0,
+            i1,
+            rep1,
+            [("E604", "gearbox_vibration_mm_s")],
+            [("E602", i0 + 40)],
+        )
+    )
     # wet-weather belt slip on Thursday of week 2
     j0 = 10 * 288 + 7 * 12 + int(rng.integers(0, 6))
     j1 = j0 + 9 * 12
     wet = np.zeros(n)
-    wet[j0:j1 + 1] = 1.0
+    wet[j0 : j1 + 1] = 1.0
     rep2 = (j1 + 1, j1 + 1 + 24)
     slip_ev = (rng.random(n) < 0.55) & (m > 0.55)
     slip = wet * slip_ev * rng.uniform(0.03, 0.16, n)
-    faults.append(Fault("belt_slip", ["belt_speed_m_s", "motor_current_a"], j0, j1, rep2,
-                        [("E601", "belt_speed_m_s")]))
+    faults.append(
+        Fault("belt_slip", ["belt_speed_m_s", "motor_current_a"], j0, j1, rep2, [("E601", "belt_speed_m_s")])
+    )
     for a, b in (rep1, rep2):
         run[a:b] = False
-    run[j0:j1 + 1] = True
+    run[j0 : j1 + 1] = True
     mm = np.where(run, m, 0.0)
     cur = (26.0 + 30.0 * mm) * cur_mult
     cur = cur * (1.0 + wet * rng.normal(0.0, 0.09, n) * run)
     gt_target = np.where(run, amb + 40.0 + 16.0 * mm, amb + 2.0)
     gtemp = lag(gt_target, 90.0, float(gt_target[0]))
     df = pd.DataFrame({"timestamp": ts})
-    df["gearbox_vibration_mm_s"] = np.where(run, 1.55 + 0.7 * mm + vib_add + rng.normal(0, 0.09, n),
-                                            0.04 + np.abs(rng.normal(0, 0.02, n)))
+    df["gearbox_vibration_mm_s"] = np.where(
+        run, 1.55 + 0.7 * mm + vib_add + rng.normal(0, 0.09, n), 0.04 + np.abs(rng.normal(0, 0.02, n))
+    )
     df["gearbox_oil_temp_c"] = gtemp + rng.normal(0, 0.3, n)
     df["motor_current_a"] = np.where(run, cur + rng.normal(0, 0.5, n), 0.0)
-    df["belt_speed_m_s"] = np.where(run, 2.0 * (1.0 - 0.006 * mm) * (1.0 - slip) + rng.normal(0, 0.004, n), 0.0)
+    df["belt_speed_m_s"] = np.where(
+        run, 2.0 * (1.0 - 0.006 * mm) * (1.0 - slip) + rng.normal(0, 0.004, n), 0.0
+    )
     return SensorResult(asset, df, faults, run)
 
 
@@ -1235,14 +2212,21 @@ def gen_chiller(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> S
     """Polaris WCH-400 water-cooled chiller on process cooling duty (fault-free file with a data gap)."""
     n = len(ts)
     amb = ambient(ts, rng, 19.0, 5.0)
-    load = np.clip(0.35 + 0.5 * shift_shape(ts, 0.5, 1.0, 0.85, 0.7) + 0.012 * (amb - 19.0)
-                   + load_steps(n, rng, 40, 0.05) + ar1(n, rng, 0.8, 0.02), 0.25, 1.0)
+    load = np.clip(
+        0.35
+        + 0.5 * shift_shape(ts, 0.5, 1.0, 0.85, 0.7)
+        + 0.012 * (amb - 19.0)
+        + load_steps(n, rng, 40, 0.05)
+        + ar1(n, rng, 0.8, 0.02),
+        0.25,
+        1.0,
+    )
     twb = lag(amb - 3.0, 60.0)
     sup = 7.0 + 0.9 * np.diff(load, prepend=load[0]) + ar1(n, rng, 0.7, 0.07)
     ret = lag(sup + 3.6 + 2.6 * load, 12.0)
     cond = 7.0 + 1.5 * load + 0.06 * (twb - 15.0)
     evap = 2.5 - 0.25 * load + 0.05 * (sup - 7.0)
-    cur = 50.0 + 88.0 * load ** 1.15
+    cur = 50.0 + 88.0 * load**1.15
     oil = lag(47.0 + 11.0 * load + 0.15 * (amb - 19.0), 30.0)
     df = pd.DataFrame({"timestamp": ts})
     df["chw_supply_temp_c"] = sup
@@ -1261,8 +2245,11 @@ def gen_boiler(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Se
     """Halden FT-2000 boiler: modulating burner and modulating feedwater level control."""
     n = len(ts)
     amb = ambient(ts, rng, 16.0, 4.0)
-    dem = np.clip(shift_shape(ts, 0.35, 0.9, 0.75, 0.55) + load_steps(n, rng, 30, 0.07) + ar1(n, rng, 0.8, 0.04),
-                  0.25, 1.0)
+    dem = np.clip(
+        shift_shape(ts, 0.35, 0.9, 0.75, 0.55) + load_steps(n, rng, 30, 0.07) + ar1(n, rng, 0.8, 0.04),
+        0.25,
+        1.0,
+    )
     fire = lag(dem, 10.0)
     steam_flow = 2.0 * dem
     feed = lag(steam_flow, 8.0) + ar1(n, rng, 0.6, 0.05)
@@ -1290,8 +2277,16 @@ def gen_boiler(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Se
         lvl += (feed[i] - steam_flow[i]) * 1.2
         level[i] = lvl + rng.normal(0, 0.3)
     i1 = i
-    faults.append(Fault("stuck_valve", ["feedwater_flow_m3h", "drum_level_pct"], i0, i1, None,
-                        [("E801", "drum_level_pct")]))
+    faults.append(
+        Fault(
+            "stuck_valve",
+            ["feedwater_flow_m3h", "drum_level_pct"],
+            i0,
+            i1,
+            None,
+            [("E801", "drum_level_pct")],
+        )
+    )
     press = 9.0 - 0.9 * (dem - fire) + ar1(n, rng, 0.7, 0.06)
     stack = lag(120.0 + 40.0 * fire + 0.15 * (amb - 15.0), 15.0)
     df = pd.DataFrame({"timestamp": ts})
@@ -1303,10 +2298,15 @@ def gen_boiler(asset: str, ts: pd.DatetimeIndex, rng: np.random.Generator) -> Se
     return SensorResult(asset, df, faults, np.ones(n, dtype=bool))
 
 
-GENERATORS = {
-    "centrifugal_pump": gen_pump, "screw_compressor": gen_compressor, "induction_motor_vfd": gen_motor,
-    "cnc_spindle": gen_spindle, "hydraulic_power_unit": gen_hpu, "belt_conveyor": gen_conveyor,
-    "chiller": gen_chiller, "steam_boiler": gen_boiler,
+GENERATORS: dict[str, Callable[[str, pd.DatetimeIndex, np.random.Generator], SensorResult]] = {
+    "centrifugal_pump": gen_pump,
+    "screw_compressor": gen_compressor,
+    "induction_motor_vfd": gen_motor,
+    "cnc_spindle": gen_spindle,
+    "hydraulic_power_unit": gen_hpu,
+    "belt_conveyor": gen_conveyor,
+    "chiller": gen_chiller,
+    "steam_boiler": gen_boiler,
 }
 
 # single-sample sensor glitches: asset -> [(fraction of file, channel, multiplier or absolute)]
@@ -1369,7 +2369,9 @@ class Journal:
         return "".join(f"{x.text}\n" for x in sorted(self.lines, key=lambda x: (x.t, x.seq)))
 
 
-def sensor_alarms(res: SensorResult, fmt: pd.DataFrame, journal: Journal, rng: np.random.Generator) -> dict[int, datetime]:
+def sensor_alarms(
+    res: SensorResult, fmt: pd.DataFrame, journal: Journal, rng: np.random.Generator
+) -> dict[int, datetime]:
     """Write the alarm lines implied by the injected faults of a sensor file; return first alarm per fault."""
     first: dict[int, datetime] = {}
     ts = res.df["timestamp"]
@@ -1378,10 +2380,18 @@ def sensor_alarms(res: SensorResult, fmt: pd.DataFrame, journal: Journal, rng: n
         for code, row in f.switch_alarms:
             t = ts.iloc[row].to_pydatetime() + timedelta(seconds=int(rng.integers(5, 280)))
             journal.alarm(t, res.asset, code)
-            journal.add(t + timedelta(seconds=int(rng.integers(60, 900))), res.asset, f"{code} ACK by {pick(rng, OPERATORS)}")
+            journal.add(
+                t + timedelta(seconds=int(rng.integers(60, 900))),
+                res.asset,
+                f"{code} ACK by {pick(rng, OPERATORS)}",
+            )
             end_row = f.repair[1] if f.repair else f.end
-            journal.add(ts.iloc[min(end_row, len(ts) - 1)].to_pydatetime() + timedelta(seconds=int(rng.integers(5, 200))),
-                        res.asset, f"{code} CLEAR")
+            journal.add(
+                ts.iloc[min(end_row, len(ts) - 1)].to_pydatetime()
+                + timedelta(seconds=int(rng.integers(5, 200))),
+                res.asset,
+                f"{code} CLEAR",
+            )
             events.append(t)
         t_stop = None
         if f.repair is not None:
@@ -1405,25 +2415,36 @@ def sensor_alarms(res: SensorResult, fmt: pd.DataFrame, journal: Journal, rng: n
                     t = ts.iloc[i].to_pydatetime() - timedelta(seconds=int(rng.integers(3, 250)))
                     journal.alarm(t, res.asset, code, float(v))
                     if rng.random() < 0.9:
-                        journal.add(t + timedelta(seconds=int(rng.integers(40, 280))), res.asset,
-                                    f"{code} ACK by {pick(rng, OPERATORS)}")
+                        journal.add(
+                            t + timedelta(seconds=int(rng.integers(40, 280))),
+                            res.asset,
+                            f"{code} ACK by {pick(rng, OPERATORS)}",
+                        )
                     events.append(t)
                     active = True
                 elif active and n_back == 3:  # off-delay: three samples back inside the deadband
-                    journal.add(ts.iloc[i].to_pydatetime() - timedelta(seconds=int(rng.integers(3, 250))), res.asset,
-                                f"{code} CLEAR")
+                    journal.add(
+                        ts.iloc[i].to_pydatetime() - timedelta(seconds=int(rng.integers(3, 250))),
+                        res.asset,
+                        f"{code} CLEAR",
+                    )
                     active = False
             if active:
                 if t_stop is not None:
-                    journal.add(t_stop + timedelta(seconds=int(rng.integers(2, 50))), res.asset, f"{code} CLEAR")
+                    journal.add(
+                        t_stop + timedelta(seconds=int(rng.integers(2, 50))), res.asset, f"{code} CLEAR"
+                    )
                 else:
                     f.trip_row = -1  # still active at the end of the file: cleared after the later repair
         if events:
             first[k] = min(events)
         if f.repair is not None and t_stop is not None:
             journal.add(t_stop, res.asset, "STOP cmd=LOCAL")
-            journal.add(ts.iloc[f.repair[1]].to_pydatetime() - timedelta(seconds=int(rng.integers(10, 240))), res.asset,
-                        "START cmd=LOCAL")
+            journal.add(
+                ts.iloc[f.repair[1]].to_pydatetime() - timedelta(seconds=int(rng.integers(10, 240))),
+                res.asset,
+                "START cmd=LOCAL",
+            )
     return first
 
 
@@ -1452,6 +2473,18 @@ def make_sensors(journal: Journal) -> tuple[dict[str, pd.DataFrame], list[dict],
             res.df[ch] = col
         fmt = format_frame(res.df)
         first = sensor_alarms(res, fmt, journal, rng_for("sensor-alarms", asset))
+        for a, b in res.operator_stops:  # manual stops from the control room are journaled too
+            r_op = rng_for("operator-stop", asset)
+            journal.add(
+                ts[a].to_pydatetime() - timedelta(seconds=int(r_op.integers(20, 280))),
+                asset,
+                "STOP cmd=REMOTE",
+            )
+            journal.add(
+                ts[b].to_pydatetime() - timedelta(seconds=int(r_op.integers(20, 280))),
+                asset,
+                "START cmd=REMOTE",
+            )
         keep = np.ones(N_ROWS, dtype=bool)
         if res.gap is not None:
             a, b = res.gap
@@ -1461,8 +2494,16 @@ def make_sensors(journal: Journal) -> tuple[dict[str, pd.DataFrame], list[dict],
         out = fmt[keep].reset_index(drop=True)
         frames[asset] = out
         for k, f in enumerate(res.faults):
-            labels.append({"asset": asset, "file": f"{asset}.csv", "failure_mode": f.mode, "channels": f.channels,
-                           "start": fmt["timestamp"].iloc[f.start], "end": fmt["timestamp"].iloc[f.end]})
+            labels.append(
+                {
+                    "asset": asset,
+                    "file": f"{asset}.csv",
+                    "failure_mode": f.mode,
+                    "channels": f.channels,
+                    "start": fmt["timestamp"].iloc[f.start],
+                    "end": fmt["timestamp"].iloc[f.end],
+                }
+            )
             start_t = res.df["timestamp"].iloc[f.start].to_pydatetime()
             end_t = res.df["timestamp"].iloc[f.end].to_pydatetime()
             if f.repair is not None:
@@ -1474,19 +2515,36 @@ def make_sensors(journal: Journal) -> tuple[dict[str, pd.DataFrame], list[dict],
                 rep_b = rep_a + timedelta(hours=float(r.uniform(*CM_LIB[atype][f.mode].downtime)))
             avals: dict[str, float] = {}
             for key, (ch, stat) in ANCHOR_VALS.get((asset, f.mode), {}).items():
-                seg = fmt[ch].astype(float).to_numpy()[f.start:f.end + 1]
+                seg = fmt[ch].astype(float).to_numpy()[f.start : f.end + 1]
                 seg = seg[seg > 0.0]
-                avals[key] = float({"max": np.max, "min": np.min, "median": np.median}[stat](seg))
-            anchored.append({"asset": asset, "mode": f.mode, "vals": avals, "start": start_t, "end": end_t, "first_alarm": first.get(k),
-                             "repair_start": rep_a, "repair_end": rep_b, "stop": f.repair is not None,
-                             "open_alarms": [c for c, _ in f.checks] if f.trip_row == -1 else [],
-                             "window": (ts[0].to_pydatetime(), ts[-1].to_pydatetime())})
+                if stat == "max":
+                    avals[key] = float(np.max(seg))
+                elif stat == "min":
+                    avals[key] = float(np.min(seg))
+                else:
+                    avals[key] = float(np.median(seg))
+            anchored.append(
+                {
+                    "asset": asset,
+                    "mode": f.mode,
+                    "vals": avals,
+                    "start": start_t,
+                    "end": end_t,
+                    "first_alarm": first.get(k),
+                    "repair_start": rep_a,
+                    "repair_end": rep_b,
+                    "stop": f.repair is not None,
+                    "open_alarms": [c for c, _ in f.checks] if f.trip_row == -1 else [],
+                    "window": (ts[0].to_pydatetime(), ts[-1].to_pydatetime()),
+                }
+            )
     return frames, labels, anchored
 
 
 # --------------------------------------------------------------------------------------------------
 # Work orders and their alarms
 # --------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class WO:
@@ -1589,7 +2647,9 @@ def cm_dates(asset: str, anchors: list[tuple[str, datetime]]) -> list[tuple[str,
     return [(m, t.replace(second=0, microsecond=0)) for m, t in kept]
 
 
-def draw_vals(rng: np.random.Generator, spec: dict[str, tuple[float, float, int]]) -> tuple[dict[str, float], dict[str, int]]:
+def draw_vals(
+    rng: np.random.Generator, spec: dict[str, tuple[float, float, int]]
+) -> tuple[dict[str, float], dict[str, int]]:
     """Random values for the placeholders of a template."""
     vals = {k: round(float(rng.uniform(lo, hi)), dec) for k, (lo, hi, dec) in spec.items()}
     return vals, {k: dec for k, (_lo, _hi, dec) in spec.items()}
@@ -1600,14 +2660,24 @@ def tech_for(asset: str, rng: np.random.Generator) -> str:
     return str(pick(rng, TECHS[TECH_POOL[ASSETS[asset]]]))
 
 
-def cost_of(parts: list[str], labor_h: float, crew: int, rng: np.random.Generator, extra: float = 0.0) -> float:
+def cost_of(
+    parts: list[str], labor_h: float, crew: int, rng: np.random.Generator, extra: float = 0.0
+) -> float:
     """Parts plus labour (and consumables)."""
     c = sum(PART_PRICES[p] for p in parts) + labor_h * crew * LABOR_RATE + extra + float(rng.uniform(0, 60))
     return round(c, 2)
 
 
-def alarm_trail(journal: Journal, rng: np.random.Generator, asset: str, lib: ModeLib, vals: dict[str, float],
-                t_first: datetime, opened: datetime, em: bool) -> list[str]:
+def alarm_trail(
+    journal: Journal,
+    rng: np.random.Generator,
+    asset: str,
+    lib: ModeLib,
+    vals: dict[str, float],
+    t_first: datetime,
+    opened: datetime,
+    em: bool,
+) -> list[str]:
     """Alarm lines before a corrective work order; returns the codes that are left active."""
     codes = [lib.codes[0]] + [c for c in lib.codes[1:] if rng.random() < 0.5] if lib.codes else []
     active: list[str] = []
@@ -1626,8 +2696,11 @@ def alarm_trail(journal: Journal, rng: np.random.Generator, asset: str, lib: Mod
                 v = round(limit + (value - limit) * frac, dec)
             journal.alarm(t, asset, code, v)
             if rng.random() < 0.85:
-                journal.add(t + timedelta(seconds=int(rng.integers(40, 420))), asset,
-                            f"{code} ACK by {pick(rng, OPERATORS)}")
+                journal.add(
+                    t + timedelta(seconds=int(rng.integers(40, 420))),
+                    asset,
+                    f"{code} ACK by {pick(rng, OPERATORS)}",
+                )
             t_clear = t + timedelta(minutes=int(rng.integers(8, 180)))
             journal.add(t_clear, asset, f"{code} CLEAR")
             gap = (opened - t_clear).total_seconds() / 60.0
@@ -1638,21 +2711,33 @@ def alarm_trail(journal: Journal, rng: np.random.Generator, asset: str, lib: Mod
             t = opened - timedelta(minutes=int(rng.integers(3, 20)))
         journal.alarm(t, asset, code, value)
         if rng.random() < 0.92:
-            journal.add(t + timedelta(seconds=int(rng.integers(30, 1200))), asset, f"{code} ACK by {pick(rng, OPERATORS)}")
+            journal.add(
+                t + timedelta(seconds=int(rng.integers(30, 1200))),
+                asset,
+                f"{code} ACK by {pick(rng, OPERATORS)}",
+            )
         active.append(code)
     if em and lib.trip is not None:
         code, key = lib.trip
         t = opened - timedelta(minutes=int(rng.integers(6, 45)), seconds=int(rng.integers(0, 59)))
         journal.alarm(t, asset, code, vals.get(key) if key else None)
         journal.add(t + timedelta(seconds=1), asset, "STOP cmd=TRIP")
-        journal.add(t + timedelta(seconds=int(rng.integers(30, 400))), asset, f"{code} ACK by {pick(rng, OPERATORS)}")
+        journal.add(
+            t + timedelta(seconds=int(rng.integers(30, 400))), asset, f"{code} ACK by {pick(rng, OPERATORS)}"
+        )
         if code not in active:
             active.append(code)
     return active
 
 
-def make_cm(asset: str, mode: str, t_first: datetime, rng: np.random.Generator, journal: Journal,
-            anchor: dict | None = None) -> WO:
+def make_cm(
+    asset: str,
+    mode: str,
+    t_first: datetime,
+    rng: np.random.Generator,
+    journal: Journal,
+    anchor: dict | None = None,
+) -> WO:
     """One corrective (CM or EM) work order with its alarm trail."""
     atype = ASSETS[asset]
     lib = CM_LIB[atype][mode]
@@ -1678,14 +2763,24 @@ def make_cm(asset: str, mode: str, t_first: datetime, rng: np.random.Generator, 
             active = []
             codes_present = False
             if em and lib.trip is not None:
-                active = alarm_trail(journal, rng, asset, ModeLib([], [], [], (0, 0), 1, 1, False, [], lib.trip, {}),
-                                     vals, t_first, opened, True)
+                active = alarm_trail(
+                    journal,
+                    rng,
+                    asset,
+                    ModeLib([], [], [], (0, 0), 1, 1, False, [], lib.trip, {}),
+                    vals,
+                    t_first,
+                    opened,
+                    True,
+                )
         if em:
             wait = float(rng.uniform(0.2, 2.5))
         else:
             wait = float(rng.uniform(0.5, 30.0))
         downtime = round(float(rng.uniform(*lib.downtime)), 1)
         rep_a = opened + timedelta(hours=wait)
+        if not em and not (7 <= rep_a.hour < 16):  # planned repairs start in the day shift
+            rep_a = workday_morning(rep_a + timedelta(hours=8), rng) + timedelta(minutes=30)
         rep_b = rep_a + timedelta(hours=downtime)
         if lib.stop and downtime > 0:
             if not (em and lib.trip is not None):
@@ -1707,8 +2802,11 @@ def make_cm(asset: str, mode: str, t_first: datetime, rng: np.random.Generator, 
         if anchor["stop"] and opened > latest:
             opened = latest
         if not anchor["stop"]:
-            opened = max(opened, anchor["window"][1] + timedelta(hours=float(rng.uniform(1, 6)))) \
-                if anchor["mode"] == "bearing_wear" else opened
+            opened = (
+                max(opened, anchor["window"][1] + timedelta(hours=float(rng.uniform(1, 6))))
+                if anchor["mode"] == "bearing_wear"
+                else opened
+            )
             if anchor["mode"] == "bearing_wear":
                 rep_a = opened + timedelta(hours=float(rng.uniform(3, 20)))
                 rep_b = rep_a + timedelta(hours=float(rng.uniform(*lib.downtime)))
@@ -1720,7 +2818,10 @@ def make_cm(asset: str, mode: str, t_first: datetime, rng: np.random.Generator, 
                 journal.add(rep_a + timedelta(minutes=int(rng.integers(1, 10))), asset, f"{code} CLEAR")
             journal.add(rep_b + timedelta(seconds=int(rng.integers(0, 59))), asset, "START cmd=LOCAL")
         codes_present = fa is not None
-    closed = rep_b + timedelta(hours=float(rng.uniform(0.3, 20.0)))
+    if 6 <= rep_b.hour < 18 or rng.random() < 0.2:
+        closed = rep_b + timedelta(hours=float(rng.uniform(0.3, 3.0)))
+    else:  # paperwork done by the next day shift
+        closed = (rep_b + timedelta(hours=10)).replace(hour=7) + timedelta(minutes=int(rng.integers(20, 180)))
     if closed <= opened:
         closed = opened + timedelta(hours=float(rng.uniform(1.0, 6.0)))
     problems = [p for p in lib.problems if codes_present or "{code}" not in p]
@@ -1732,18 +2833,50 @@ def make_cm(asset: str, mode: str, t_first: datetime, rng: np.random.Generator, 
         problem = techy_case(rng, fill(lib.problems[pi], vals, decs, code0))
     cause = fill(lib.causes[ci], vals, decs)
     act_t, parts = lib.actions[CAUSE_FIX[(atype, mode)][ci]]
-    action = fill(act_t, vals, decs)
+    action = fill(act_t, vals, decs) + handover_note(rep_b, rng)
     wo_type = "EM" if em else "CM"
     prio = 1 if em else int(pick(rng, [2, 2, 3]))
     extra = 1800.0 if ("service" in action.lower() or "shop" in action.lower()) else 0.0
     cost = cost_of(parts, max(downtime, 1.0), lib.crew, rng, extra)
-    return WO(asset, wo_type, opened, closed.replace(second=0, microsecond=0), prio, problem, cause, action, list(parts),
-              downtime, cost, tech_for(asset, rng), mode)
+    return WO(
+        asset,
+        wo_type,
+        opened,
+        closed.replace(second=0, microsecond=0),
+        prio,
+        problem,
+        cause,
+        action,
+        list(parts),
+        downtime,
+        cost,
+        tech_for(asset, rng),
+        mode,
+    )
+
+
+def handover_note(t_end: datetime, rng: np.random.Generator) -> str:
+    """Short closing remark technicians add to a repair ("released to ops 14:20")."""
+    r = rng.random()
+    if r < 0.3:
+        return ""
+    tt = t_end + timedelta(minutes=int(rng.integers(5, 50)))
+    notes = [
+        f", released to ops {tt:%H:%M}",
+        f", ran {int(rng.integers(15, 90))} min under load ok",
+        f", handed back {tt:%H:%M}",
+        f" - trend chkd {int(rng.integers(1, 5))} h after start",
+        f", back in svc {tt:%H:%M}",
+    ]
+    return str(pick(rng, notes))
 
 
 def running_hours(asset: str, t: datetime) -> int:
     """Hour meter reading of an asset at time t."""
-    return int(HOUR_BASE.get(asset, 10000.0) + (t - WO_START).total_seconds() / 86400.0 * HOURS_PER_DAY.get(asset, 20.0))
+    return int(
+        HOUR_BASE.get(asset, 10000.0)
+        + (t - WO_START).total_seconds() / 86400.0 * HOURS_PER_DAY.get(asset, 20.0)
+    )
 
 
 def pm_schedule(asset: str) -> list[tuple[str, datetime]]:
@@ -1762,6 +2895,7 @@ def pm_schedule(asset: str) -> list[tuple[str, datetime]]:
     if atype == "centrifugal_pump":
         every(91, "q", off)
         every(365, "y", off + 45)
+        every(365, "t", off + 160)
     elif atype == "screw_compressor":
         days = 2000.0 / HOURS_PER_DAY[asset]
         cycle = ["2000", "4000", "2000", "8000"]
@@ -1779,6 +2913,7 @@ def pm_schedule(asset: str) -> list[tuple[str, datetime]]:
             out.append(("y" if k % 4 == 3 else ("g" if k % 2 == 1 else "q"), t))
             k += 1
             t += timedelta(days=91)
+        every(365, "t", off + 200)
     elif atype == "cnc_spindle":
         t = WO_START + timedelta(days=off)
         k = 0
@@ -1825,15 +2960,29 @@ def make_pm(asset: str, key: str, due: datetime, rng: np.random.Generator, journ
     start = opened + timedelta(minutes=int(rng.integers(10, 90)))
     if downtime > 0:
         journal.add(start + timedelta(seconds=int(rng.integers(0, 59))), asset, "STOP cmd=LOCAL")
-        journal.add(start + timedelta(hours=downtime, seconds=int(rng.integers(0, 59))), asset, "START cmd=LOCAL")
+        journal.add(
+            start + timedelta(hours=downtime, seconds=int(rng.integers(0, 59))), asset, "START cmd=LOCAL"
+        )
     labor = max(downtime, float(rng.uniform(0.5, 1.5)))
     closed = start + timedelta(hours=labor + float(rng.uniform(0.2, 3.0)))
     action = fill(task.action, vals, decs)
     action = action.replace(f"@ {int(vals['hrs'])} h", f"@ {int(vals['hrs']):,} h")
     problem = techy_case(rng, task.problem) if rng.random() < 0.3 else task.problem
-    return WO(asset, task.wo_type, opened, closed.replace(second=0, microsecond=0), int(pick(rng, [3, 3, 4])) if
-              task.wo_type == "PM" else 4, problem, "", action, list(task.parts), downtime,
-              cost_of(task.parts, labor, task.crew, rng), tech_for(asset, rng), "")
+    return WO(
+        asset,
+        task.wo_type,
+        opened,
+        closed.replace(second=0, microsecond=0),
+        int(pick(rng, [3, 3, 4])) if task.wo_type == "PM" else 4,
+        problem,
+        "",
+        action,
+        list(task.parts),
+        downtime,
+        cost_of(task.parts, labor, task.crew, rng),
+        tech_for(asset, rng),
+        "",
+    )
 
 
 def nuisance_events(journal: Journal) -> None:
@@ -1844,20 +2993,27 @@ def nuisance_events(journal: Journal) -> None:
     def free(asset: str, t: datetime) -> bool:
         return not in_blackout(asset, t, 1, 1)
 
-    def trip_cycle(asset: str, code: str, t: datetime, value: float | None, reset_min: tuple[int, int],
-                   stop: bool = True) -> None:
+    def trip_cycle(
+        asset: str, code: str, t: datetime, value: float | None, reset_min: tuple[int, int], stop: bool = True
+    ) -> None:
         journal.alarm(t, asset, code, value)
         if stop:
             journal.add(t + timedelta(seconds=1), asset, "STOP cmd=TRIP")
-        journal.add(t + timedelta(seconds=int(rng.integers(20, 600))), asset, f"{code} ACK by {pick(rng, OPERATORS)}")
+        journal.add(
+            t + timedelta(seconds=int(rng.integers(20, 600))), asset, f"{code} ACK by {pick(rng, OPERATORS)}"
+        )
         dt = timedelta(minutes=int(rng.integers(*reset_min)), seconds=int(rng.integers(0, 59)))
         journal.add(t + dt, asset, f"{code} CLEAR")
         if stop:
             journal.add(t + dt + timedelta(seconds=int(rng.integers(30, 300))), asset, "START cmd=LOCAL")
 
     def day_time(day: int, h0: int, h1: int) -> datetime:
-        return WO_START + timedelta(days=day, hours=int(rng.integers(h0, h1)), minutes=int(rng.integers(0, 60)),
-                                    seconds=int(rng.integers(0, 60)))
+        return WO_START + timedelta(
+            days=day,
+            hours=int(rng.integers(h0, h1)),
+            minutes=int(rng.integers(0, 60)),
+            seconds=int(rng.integers(0, 60)),
+        )
 
     for asset in ("CV-601", "CV-602"):
         for _ in range(int(rng.poisson(0.55 * span_days / 30.4))):
@@ -1893,8 +3049,12 @@ def nuisance_events(journal: Journal) -> None:
             if free(asset, t):
                 trip_cycle(asset, "E205", t, float(rng.uniform(69.1, 71.5)), (1, 10), stop=False)
     # grid dips: several drives and motors drop out at the same moment
-    for day in (datetime(2022, 7, 19, 14, 22, 31), datetime(2023, 6, 27, 16, 5, 12), datetime(2024, 8, 13, 15, 48, 2),
-                datetime(2024, 12, 3, 7, 11, 40)):
+    for day in (
+        datetime(2022, 7, 19, 14, 22, 31),
+        datetime(2023, 6, 27, 16, 5, 12),
+        datetime(2024, 8, 13, 15, 48, 2),
+        datetime(2024, 12, 3, 7, 11, 40),
+    ):
         for asset in ("M-301", "M-302"):
             trip_cycle(asset, "E306", day + timedelta(seconds=int(rng.integers(0, 2))), None, (10, 40))
         for asset in ("P-101", "P-103", "C-201"):
@@ -1925,23 +3085,25 @@ def make_work_orders(anchored: list[dict], journal: Journal) -> pd.DataFrame:
     for w in wos:
         y = w.opened.year
         counters[y] = counters.get(y, 0) + 1
-        rows.append({
-            "wo_id": f"WO-{y % 100:02d}-{counters[y]:04d}",
-            "opened": w.opened.strftime("%Y-%m-%dT%H:%M"),
-            "closed": w.closed.strftime("%Y-%m-%dT%H:%M"),
-            "asset": w.asset,
-            "asset_type": ASSETS[w.asset],
-            "wo_type": w.wo_type,
-            "priority": w.priority,
-            "problem": w.problem,
-            "cause": w.cause,
-            "action": w.action,
-            "parts": ";".join(w.parts),
-            "downtime_h": f"{w.downtime_h:.1f}",
-            "cost_usd": f"{w.cost:.2f}",
-            "technician": w.tech,
-            "failure_mode": w.mode,
-        })
+        rows.append(
+            {
+                "wo_id": f"WO-{y % 100:02d}-{counters[y]:04d}",
+                "opened": w.opened.strftime("%Y-%m-%dT%H:%M"),
+                "closed": w.closed.strftime("%Y-%m-%dT%H:%M"),
+                "asset": w.asset,
+                "asset_type": ASSETS[w.asset],
+                "wo_type": w.wo_type,
+                "priority": w.priority,
+                "problem": w.problem,
+                "cause": w.cause,
+                "action": w.action,
+                "parts": ";".join(w.parts),
+                "downtime_h": f"{w.downtime_h:.1f}",
+                "cost_usd": f"{w.cost:.2f}",
+                "technician": w.tech,
+                "failure_mode": w.mode,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -1962,8 +3124,10 @@ def main(argv: list[str] | None = None) -> None:
     (root / "sensors" / "labels.json").write_text(json.dumps(labels, indent=2) + "\n", encoding="utf-8")
     wo.to_csv(root / "logs" / "work_orders.csv", index=False, lineterminator="\n")
     (root / "logs" / "alarms.log").write_text(journal.render(), encoding="utf-8")
-    print(f"work orders: {len(wo)}  alarm lines: {len(journal.lines)}  sensor files: {len(frames)}  "
-          f"labelled faults: {len(labels)}")
+    print(
+        f"work orders: {len(wo)}  alarm lines: {len(journal.lines)}  sensor files: {len(frames)}  "
+        f"labelled faults: {len(labels)}"
+    )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Usage (from the repository root):
     .venv/bin/python corpus/tools/make_pdf.py [--src MANUAL.md] [--out OUT.pdf]
 Needs fpdf2 (``pip install 'maintenance-copilot[pdf]'``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,26 +33,26 @@ DEFAULT_OUT = CORPUS / "manuals" / "pdf" / "halden-ft2000-steam-boiler.pdf"
 
 # Characters spelled in ASCII in the PDF (applied to every piece of text, in this order).
 REPLACEMENTS: tuple[tuple[str, str], ...] = (
-    ("\u00b7", " "),      # middle dot: "N·m" -> "N m"
-    ("\u00b3", "3"),      # superscript three: "m³/h" -> "m3/h"
-    ("\u00b2", "2"),      # superscript two
-    ("\u00d7", "x"),      # multiplication sign: "58 × 63.5 mm" -> "58 x 63.5 mm"
-    ("\u00b1", "+/-"),    # plus-minus: "±2 %" -> "+/-2 %"
-    ("\u2013", "-"),      # en dash
-    ("\u2014", "-"),      # em dash
-    ("\u2212", "-"),      # minus sign
-    ("\u2264", "<="),     # less-than or equal
-    ("\u2265", ">="),     # greater-than or equal
-    ("\u03a9", "ohm"),    # capital omega
-    ("\u00b5", "u"),      # micro sign
-    ("\u03bc", "u"),      # greek mu
-    ("\u03b2", "beta"),   # greek beta
+    ("\u00b7", " "),  # middle dot: "N·m" -> "N m"
+    ("\u00b3", "3"),  # superscript three: "m³/h" -> "m3/h"
+    ("\u00b2", "2"),  # superscript two
+    ("\u00d7", "x"),  # multiplication sign: "58 × 63.5 mm" -> "58 x 63.5 mm"
+    ("\u00b1", "+/-"),  # plus-minus: "±2 %" -> "+/-2 %"
+    ("\u2013", "-"),  # en dash
+    ("\u2014", "-"),  # em dash
+    ("\u2212", "-"),  # minus sign
+    ("\u2264", "<="),  # less-than or equal
+    ("\u2265", ">="),  # greater-than or equal
+    ("\u03a9", "ohm"),  # capital omega
+    ("\u00b5", "u"),  # micro sign
+    ("\u03bc", "u"),  # greek mu
+    ("\u03b2", "beta"),  # greek beta
     ("\u2018", "'"),
     ("\u2019", "'"),
     ("\u201c", '"'),
     ("\u201d", '"'),
     ("\u2026", "..."),
-    ("\u00a0", " "),      # no-break space
+    ("\u00a0", " "),  # no-break space
 )
 
 CREATION_DATE = _dt.datetime(2022, 11, 7, 0, 0, 0, tzinfo=_dt.timezone.utc)  # the manual's revision date
@@ -61,10 +62,10 @@ HEADING = re.compile(r"^(#{1,4})\s+(.*\S)\s*$")
 TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 LIST_ITEM = re.compile(r"^(\d+\.|[-*])\s+")
 
-BASE_SIZE = 10.0          # body font size (pt)
-MIN_SIZE = 5.0            # smallest font size tried before giving up
+BASE_SIZE = 10.0  # body font size (pt)
+MIN_SIZE = 5.0  # smallest font size tried before giving up
 HEADING_SCALE = {1: 1.5, 2: 1.3, 3: 1.15, 4: 1.05}
-MARGIN = 18.0             # mm
+MARGIN = 18.0  # mm
 
 
 def pdf_text(text: str) -> str:

@@ -18,12 +18,49 @@ TABLE_SEP_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 ASSET_ID_RE = re.compile(r"\b[A-Z]{1,3}-\d{3}\b")
 
 
+FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+# A YAML block in the middle of a file: documentation sites concatenated into one file, one block per page.
+INNER_FRONT_MATTER_RE = re.compile(r"^---[ \t]*\n([A-Za-z_][\w-]*:.*\n(?:.*\n)*?)---[ \t]*$", re.MULTILINE)
+TEMPLATE_TAG_RE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")  # Jekyll/Liquid tags in documentation sites
+
+
+def split_front_matter(text: str) -> tuple[str, str, str]:
+    """(title, front matter text, body) of a document with a YAML front-matter block; ('', '', text) without."""
+    match = FRONT_MATTER_RE.match(text)
+    if not match:
+        return "", "", text
+    title = ""
+    for line in match.group(1).splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "title":
+            title = value.strip().strip("'\"")
+    return title, match.group(1), text[match.end():]
+
+
+def _inner_front_matter_heading(match: re.Match[str]) -> str:
+    """Turn a page's YAML block into a level-1 heading (its title, with its codes) followed by the block's text."""
+    fields = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and not line.startswith((" ", "\t")):
+            fields[key.strip().lower()] = value.strip().strip("'\"")
+    title = fields.get("title")
+    if not title:
+        return match.group(0)
+    codes = fields.get("codes", "").strip("[] ")
+    heading = f"{title} ({codes})" if codes else title
+    body = "\n".join(ln for ln in match.group(1).splitlines() if not ln.lower().startswith("title:"))
+    return f"# {heading}\n\n{body}\n"
+
+
 def parse_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
     """Split Markdown into blocks; return (title, blocks). The title is the first level-1 heading, if any."""
     blocks: list[Block] = []
-    headings: list[tuple[int, str]] = []
+    front_title, front_matter, text = split_front_matter(text)
+    text = INNER_FRONT_MATTER_RE.sub(_inner_front_matter_heading, TEMPLATE_TAG_RE.sub("", text))
+    headings: list[tuple[int, str]] = [(0, front_title)] if front_title else []
     page: int | None = None
-    title = ""
+    title = front_title
     para: list[str] = []
     table: list[str] = []
     in_fence = False
@@ -81,6 +118,8 @@ def parse_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
         para.append(line)
     flush_para()
     flush_table()
+    if not blocks and front_matter.strip():  # documentation pages that keep their content in the front matter
+        blocks.append(Block(text=front_matter.strip(), page=None, headings=(front_title,) if front_title else ()))
     return title, tuple(blocks)
 
 

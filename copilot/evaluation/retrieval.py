@@ -1,0 +1,95 @@
+"""Retrieval quality on a QA set: recall@1/5/10, MRR and nDCG@10 for dense, keyword, hybrid and copilot.
+
+`hybrid` is plain reciprocal-rank fusion of the two; `copilot` is what `copilot ask` uses: hybrid plus the query plan
+(named assets, fault codes, dates, history intent; see copilot/retrieval.py).
+
+A retrieved chunk is a hit when it holds the gold quote, or comes from the gold source and the gold page (for records
+without pages, the gold section, i.e. the work-order id). This is stricter than "any chunk of the gold file" for logs,
+where a file-level match would be meaningless.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from copilot.config import CopilotConfig
+from copilot.errors import CopilotError
+from copilot.evaluation import load_qa
+from index.records import Chunk
+
+CUTOFFS = (1, 5, 10)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def matches_gold(chunk: Chunk, gold: dict[str, Any]) -> bool:
+    """True when the chunk holds the gold quote, or is the gold source at the gold page (or record)."""
+    quote = _squash(str(gold.get("quote") or ""))
+    if quote and chunk.source == gold.get("source") and quote in _squash(chunk.text):
+        return True
+    if chunk.source != gold.get("source"):
+        return False
+    if gold.get("page") is not None:
+        return chunk.page == gold["page"]
+    return gold.get("section") is not None and chunk.section == gold["section"]
+
+
+def first_hit_rank(ranked: list[Chunk], golds: list[dict[str, Any]]) -> int | None:
+    return next((r for r, chunk in enumerate(ranked, 1) if any(matches_gold(chunk, g) for g in golds)), None)
+
+
+def score_ranks(ranks: list[int | None]) -> dict[str, float]:
+    """recall@k, MRR and nDCG@10 (binary relevance, one relevant item) from first-hit ranks."""
+    n = len(ranks)
+    out = {f"recall@{k}": round(sum(1 for r in ranks if r is not None and r <= k) / n, 3) for k in CUTOFFS}
+    out["mrr"] = round(sum(1.0 / r for r in ranks if r is not None) / n, 3)
+    out["ndcg@10"] = round(sum(1.0 / math.log2(r + 1) for r in ranks if r is not None and r <= 10) / n, 3)
+    return out
+
+
+def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> dict[str, Any]:
+    """Score dense-only, keyword-only and hybrid retrieval on the answerable questions of a QA file."""
+    from index import HybridIndex, make_embedder
+    from index.layout import live_generation
+
+    items = [q for q in load_qa(qa_path) if q.get("answerable") and q.get("gold")]
+    if not items:
+        raise CopilotError(f"{qa_path} has no answerable questions with gold passages")
+    live_generation(index_dir)
+    loaded = HybridIndex.load(index_dir, make_embedder(cfg.index.embedder), cfg.index.embedder)
+    depth = max(CUTOFFS)
+    results: dict[str, Any] = {"questions": len(items), "index": str(index_dir), "chunks": len(loaded)}
+    misses: list[dict[str, Any]] = []
+    from copilot.retrieval import Retriever
+
+    retriever = Retriever(loaded, cfg.retrieval)
+    for mode in ("dense", "keyword", "hybrid", "copilot"):
+        ranks: list[int | None] = []
+        started = time.perf_counter()
+        for item in items:
+            rank = first_hit_rank(_ranked(loaded, retriever, item["question"], depth, mode, cfg), item["gold"])
+            ranks.append(rank)
+            if mode == "copilot" and (rank is None or rank > 5):
+                misses.append({"id": item.get("id"), "question": item["question"], "rank": rank})
+        results[mode] = score_ranks(ranks) | {
+            "ms_per_query": round(1000 * (time.perf_counter() - started) / len(items), 1)}
+    results["copilot_misses_at_5"] = misses
+    return results
+
+
+def _ranked(loaded: Any, retriever: Any, question: str, k: int, mode: str, cfg: CopilotConfig) -> list[Chunk]:
+    if mode == "copilot":
+        return [h.chunk for h in retriever.hits(question, k=k)]
+    if mode == "hybrid":
+        return [h.chunk for h in loaded.search(question, k=k, candidates=cfg.retrieval.candidates)]
+    if mode == "dense":
+        vector = np.asarray(loaded.embedder.embed_query(question), dtype=np.float32)
+        return [loaded.by_id[cid] for cid, _ in loaded.dense_ranking(vector, k)]
+    return [loaded.by_id[cid] for cid, _ in loaded.keyword_ranking(question, k)]

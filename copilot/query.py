@@ -1,0 +1,57 @@
+"""Read a technician's question for what retrieval should prefer: named assets, fault codes, history intent, dates.
+
+"E105 on P-103, what does it mean?" is a manual question about one pump; "last time we swapped the seal on P-101?"
+is a work-order question where the newest record wins. Pure functions over the question text; the asset register
+(asset id -> type) comes from the index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ASSET_RE = re.compile(r"\b([A-Za-z]{1,3})-?(\d{3})\b")
+CODE_RE = re.compile(r"\b([A-Z]{1,2})(\d{3,4})\b")
+YEAR_RE = re.compile(r"\b(20\d\d)\b")
+MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+DAY_MONTH_YEAR_RE = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(20\d\d)\b")
+ISO_DATE_RE = re.compile(r"\b(20\d\d-\d{2}-\d{2})\b")
+HISTORY_RE = re.compile(
+    r"\b(last|latest|previous|recent(ly)?|when (was|were|did)|how many|who|history|ago|did we|have we|we (swapped|"
+    r"replaced|changed|found|fitted|used)|went in|worked|downtime|cost|reading|times?|jobs?|work orders?|wo)\b",
+    re.IGNORECASE,
+)
+RECENCY_RE = re.compile(r"\b(last|latest|most recent|recent(ly)?|previous)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What the question names and wants."""
+
+    assets: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    history: bool = False  # about past work (work orders, alarm logs) rather than the manuals
+    recency: bool = False  # "last time": the newest matching record wins
+    dates: tuple[str, ...] = ()  # ISO date prefixes named in the question ("2024", "2025-02-27")
+
+
+def plan_query(question: str, known_assets: set[str] | None = None) -> QueryPlan:
+    """Analyse a question (pure). `known_assets` keeps model numbers like 'CP-80' from passing as assets."""
+    assets = []
+    for letters, digits in ASSET_RE.findall(question):
+        asset = f"{letters.upper()}-{digits}"
+        if known_assets is None or asset in known_assets:
+            assets.append(asset)
+    codes = [f"{a}{d}" for a, d in CODE_RE.findall(question) if f"{a}-{d}" not in assets]
+    dates = list(ISO_DATE_RE.findall(question))
+    for day, month, year in DAY_MONTH_YEAR_RE.findall(question):
+        if month.lower()[:3] in MONTHS:
+            dates.append(f"{year}-{MONTHS[month.lower()[:3]]:02d}-{int(day):02d}")
+    if not dates:
+        dates = YEAR_RE.findall(question)
+    history = bool(HISTORY_RE.search(question)) or bool(dates)
+    return QueryPlan(
+        assets=tuple(dict.fromkeys(assets)), codes=tuple(dict.fromkeys(codes)), history=history,
+        recency=history and bool(RECENCY_RE.search(question)), dates=tuple(dict.fromkeys(dates)),
+    )
