@@ -17,12 +17,19 @@ MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 DAY_MONTH_YEAR_RE = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(20\d\d)\b")
 ISO_DATE_RE = re.compile(r"\b(20\d\d-\d{2}-\d{2})\b")
+PERIOD = r"(?!\s+(few|couple|\d+|week|month|day|hour|shift|night|year|summer|winter)s?\b)"  # "over the last few weeks"
 HISTORY_RE = re.compile(
-    r"\b(last|latest|previous|recent(ly)?|when (was|were|did)|how many|who|history|ago|did we|have we|we (swapped|"
-    r"replaced|changed|found|fitted|used)|went in|worked|downtime|cost|reading|times?|jobs?|work orders?|wo)\b",
+    rf"\b(last{PERIOD}|latest|previous|recent(ly)?|when (was|were|did)|how many (times|jobs|work orders|orders|changes|"
+    r"failures|trips|repairs|emergenc\w*|pms?)|who|history|ago|did we|have we|we (swapped|replaced|changed|found|"
+    r"fitted|used|did)|went in|worked|downtime|cost|jobs?|work orders?|wo|why did|what (was|were) (done|found|"
+    r"replaced|fitted)|(was|were) done)\b",
     re.IGNORECASE,
 )
-RECENCY_RE = re.compile(r"\b(last|latest|most recent|recent(ly)?|previous)\b", re.IGNORECASE)
+EVENT_RE = re.compile(r"\b(alarm(ed)?|reading|value|tripped|trip|ack(nowledged)?|what time|came in|event|log)\b",
+                      re.IGNORECASE)
+MEANING_RE = re.compile(r"\b(mean(s|ing)?|what is( it)?|what's( it| that)?|stand for|showing|came up|on the panel)\b",
+                        re.IGNORECASE)
+RECENCY_RE = re.compile(rf"\b(last{PERIOD}|latest|most recent|recent(ly)?|previous)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,8 @@ class QueryPlan:
     codes: tuple[str, ...] = ()
     history: bool = False  # about past work (work orders, alarm logs) rather than the manuals
     recency: bool = False  # "last time": the newest matching record wins
+    events: bool = False  # about alarm/event lines (readings, trips, acknowledgements)
+    meaning: bool = False  # asks what a code means ("what does E105 mean", "E203, what is it")
     dates: tuple[str, ...] = ()  # ISO date prefixes named in the question ("2024", "2025-02-27")
 
 
@@ -54,4 +63,6 @@ def plan_query(question: str, known_assets: set[str] | None = None) -> QueryPlan
     return QueryPlan(
         assets=tuple(dict.fromkeys(assets)), codes=tuple(dict.fromkeys(codes)), history=history,
         recency=history and bool(RECENCY_RE.search(question)), dates=tuple(dict.fromkeys(dates)),
+        events=history and bool(EVENT_RE.search(question)),
+        meaning=bool(codes) and bool(MEANING_RE.search(question)),
     )

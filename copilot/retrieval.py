@@ -18,9 +18,16 @@ from index.records import Chunk, Hit
 from index.search import RRF_K, HybridIndex
 
 VOTE = 1.0 / (RRF_K + 1)  # one first-place vote in reciprocal-rank fusion
-MANUAL_TYPES = ("manual", "table", "text")
-RECORD_TYPES = ("work_order", "log")
-OTHER_SIDE_WEIGHT = 0.6  # the side the question is not about still counts, a little less
+SIDES = {"manual": ("manual", "table", "text"), "work_order": ("work_order",), "log": ("log",)}
+
+
+def side_weights(plan: QueryPlan) -> dict[str, float]:
+    """How much each kind of document counts for this question: the side it is about 1.0, the others less."""
+    if not plan.history:
+        return {"manual": 1.0, "work_order": 0.6, "log": 0.45}
+    if plan.events:  # "what was the reading", "when did it trip": the alarm log is the primary record
+        return {"manual": 0.6, "work_order": 0.9, "log": 1.0}
+    return {"manual": 0.6, "work_order": 1.0, "log": 0.8}
 
 
 class Retriever:
@@ -47,21 +54,15 @@ class Retriever:
             return not scope or not chunk.assets or bool(scope & set(chunk.assets))
 
         depth = max(k * 3, 12)
-        sides = {
-            "manual": self.index.search(query, k=depth, doc_types=MANUAL_TYPES, where=in_scope,
-                                        candidates=self.cfg.candidates),
-            "records": self.index.search(query, k=depth, doc_types=RECORD_TYPES, where=in_scope,
-                                         candidates=self.cfg.candidates),
-        }
-        if plan.recency:
-            sides["records"] = _newest_first(sides["records"])
-        preferred = "records" if plan.history else "manual"
         scored: dict[str, tuple[float, Hit]] = {}
-        for side, hits in sides.items():
-            weight = 1.0 if side == preferred else OTHER_SIDE_WEIGHT
+        for side, weight in side_weights(plan).items():
+            hits = self.index.search(query, k=depth, doc_types=SIDES[side], where=in_scope,
+                                     candidates=self.cfg.candidates)
+            recency = plan.recency and side != "manual"
+            if recency:
+                hits = _newest_first(hits)
             for rank, hit in enumerate(hits):
-                score = weight * (hit.score + _bonus(hit.chunk, plan)) + (VOTE / (rank + 2) if plan.recency and
-                                                                             side == "records" else 0.0)
+                score = weight * (hit.score + _bonus(hit.chunk, plan)) + (VOTE / (rank + 2) if recency else 0.0)
                 scored[hit.chunk.chunk_id] = (score, hit)
         ordered = sorted(scored.values(), key=lambda sh: (-sh[0], sh[1].chunk.chunk_id))
         return [replace(hit, score=score) for score, hit in ordered[:k]]
@@ -87,22 +88,32 @@ class Retriever:
 
 
 def _bonus(chunk: Chunk, plan: QueryPlan) -> float:
-    """A first-place vote for a chunk holding a named fault code, one for a record on a named date."""
+    """Votes for a chunk holding a named fault code (two for the code table row defining it), one for a record
+    on a named date."""
     bonus = 0.0
-    if plan.codes and any(re.search(rf"\b{code}\b", chunk.text) for code in plan.codes):
-        bonus += VOTE
+    for code in plan.codes:
+        if re.search(rf"\b{code}\b", chunk.text):
+            bonus += VOTE
+            if plan.meaning and re.search(rf"^\|?\s*{code}\s*\|", chunk.text, re.MULTILINE):
+                bonus += VOTE  # the code table row that defines it
     if plan.dates and chunk.date and any(chunk.date.startswith(d) for d in plan.dates):
         bonus += VOTE
     return bonus
 
 
 def _newest_first(hits: list[Hit]) -> list[Hit]:
-    """Among records nearly as relevant as the best one, the newest first ("last time we ...")."""
+    """Among records that match the question's words nearly as well as the best one, the newest first.
+
+    Closeness is judged on the keyword score, which separates "PM 4000H" from "PM 2000H" where the fused rank
+    cannot; hits the keyword side did not find keep their order after the close group.
+    """
     if not hits:
         return hits
-    best = hits[0].score
-    close = [h for h in hits if h.score >= 0.8 * best]
-    rest = [h for h in hits if h.score < 0.8 * best]
+    best = max((h.keyword or 0.0) for h in hits)
+    if best <= 0:
+        return hits
+    close = [h for h in hits if (h.keyword or 0.0) >= 0.75 * best]
+    rest = [h for h in hits if (h.keyword or 0.0) < 0.75 * best]
     close.sort(key=lambda h: (h.chunk.date or "", h.score), reverse=True)
     return close + rest
 

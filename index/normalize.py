@@ -43,7 +43,7 @@ WORDS: dict[str, str] = {
     "blr": "boiler", "conv": "conveyor", "cnvr": "conveyor", "blt": "belt", "spdl": "spindle",
     "coolnt": "coolant", "u/j": "universal joint", "amp": "current", "amps": "current", "ot": "overtemperature",
     "oc": "overcurrent", "gf": "ground fault", "mtce": "maintenance", "maint": "maintenance", "pm": "preventive maintenance",
-    "wo": "work order", "req": "required", "reqd": "required", "excess": "excessive", "exc": "excessive",
+    "wo": "work order", "em": "emergency", "req": "required", "reqd": "required", "excess": "excessive", "exc": "excessive",
     "noisey": "noisy", "nois": "noise", "op": "operator", "ops": "operations", "sw": "switch", "sol": "solenoid",
     "cyl": "cylinder", "acc": "accumulator", "accum": "accumulator", "rad": "radiator", "pwr": "power",
     "ctrl": "control", "cntrl": "control", "sensr": "sensor", "snsr": "sensor", "xmtr": "transmitter",

@@ -44,6 +44,7 @@ class HybridIndex:
         self.manifest = manifest
         self.location = location
         self._row_of: dict[str, int] | None = None
+        self._query_cache: dict[str, np.ndarray] = {}
         self.bm25 = bm25s.BM25()
         tokens = [tokenize(c.context_text) or ["_empty_"] for c in chunks]
         if chunks:
@@ -71,7 +72,7 @@ class HybridIndex:
         if not self.chunks or not query.strip():
             return []
         allowed = self._filter(asset, doc_types, sources, where)
-        vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        vector = self.embed_query(query)
         dense = self.dense_ranking(vector, candidates, allowed)
         keyword = self.keyword_ranking(query, candidates, allowed)
         fused: dict[str, float] = {}
@@ -109,6 +110,16 @@ class HybridIndex:
             and (names is None or c.source in names or c.path in names)
             and (where is None or where(c))
         }
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """The query's vector; the last few are cached because one question is searched several ways."""
+        vector = self._query_cache.get(query)
+        if vector is None:
+            vector = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+            if len(self._query_cache) >= 64:
+                self._query_cache.pop(next(iter(self._query_cache)))
+            self._query_cache[query] = vector
+        return vector
 
     def dense_ranking(self, vector: np.ndarray, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine) best first; with a filter, searches deep enough to fill n allowed hits."""
