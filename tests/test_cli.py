@@ -42,3 +42,21 @@ def test_commands_of_later_issues_say_not_yet_available(capsys: pytest.CaptureFi
 def test_python_dash_m_copilot_runs_the_cli() -> None:
     result = subprocess.run([sys.executable, "-m", "copilot", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "analyse" in result.stdout
+
+
+def test_search_queries_file_prints_one_json_line_per_query(tmp_path, tiny_corpus, capsys, monkeypatch) -> None:
+    import json
+
+    from tests.fakes import HashingEmbedder
+
+    monkeypatch.setattr("index.make_embedder", lambda *a, **k: HashingEmbedder(64))
+    assert main(["index", "build", str(tiny_corpus), "--index", str(tmp_path / "idx"), "--embedder", "fake"]) == 0
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"question": "seal gland torque"}\nE105 meaning\n')
+    capsys.readouterr()
+    assert main(["search", "--queries", str(queries), "--json", "-k", "2", "--index", str(tmp_path / "idx"),
+                 "--embedder", "fake"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["query"] for line in lines] == ["seal gland torque", "E105 meaning"]
+    hit = lines[0]["hits"][0]
+    assert {"source", "path", "page", "section", "chunk_id", "score", "text"} <= set(hit)

@@ -65,3 +65,12 @@ def test_discover_honours_copilotignore_and_reports_unsupported_files(tmp_path: 
     files, skipped = discover([tmp_path])
     assert [f.name for f, _ in files] == ["manual.md"]
     assert [Path(s.path).name for s in skipped] == ["photo.jpg"]
+
+
+def test_yaml_front_matter_gives_the_title_and_inner_blocks_give_sections() -> None:
+    text = ("---\ntitle: Filament Sensor\ndescription: detect runout\n---\n\nBody text here.\n\n"
+            "---\ntag: m600\ntitle: Filament Change\nbrief: Change filament mid-print\n---\n\nPark the head.\n")
+    title, blocks = parse_markdown(text)
+    assert title == "Filament Sensor"
+    assert blocks[0].headings == ("Filament Sensor",) and blocks[0].text == "Body text here."
+    assert blocks[-1].headings[-1] == "Filament Change" and blocks[-1].text == "Park the head."

@@ -1,0 +1,21 @@
+import pytest
+
+from index.normalize import expand_shorthand, normalize_token, tokenize
+
+
+@pytest.mark.parametrize("raw, plain", [
+    ("REPL", "replace"), ("BRG", "bearing"), ("C/O", "change out"), ("lkg", "leaking"), ("Hyd.", "hydraulic"),
+    ("NDE", "non drive end"), ("pump", "pump"),
+])
+def test_shorthand_tokens_become_plain_words(raw: str, plain: str) -> None:
+    assert normalize_token(raw) == plain
+
+
+def test_a_work_order_line_reads_like_the_manual() -> None:
+    assert expand_shorthand("REPL NDE BRG, C/O FILTER, LKG @ SEAL") == (
+        "replace non drive end bearing, change out filter, leaking at seal")
+
+
+def test_tokens_match_across_shorthand_plurals_and_id_spellings() -> None:
+    assert set(tokenize("REPL BRGS")) == set(tokenize("replaced bearings"))
+    assert "p101" in tokenize("P-101") and "p-101" in tokenize("P-101")

@@ -1,0 +1,43 @@
+from pathlib import Path
+
+import pytest
+
+from copilot.config import RetrievalConfig
+from copilot.retrieval import Retriever
+from index import HybridIndex, IndexConfig, build_index
+from tests.fakes import HashingEmbedder
+
+CFG = IndexConfig(embedder="fake")
+
+
+@pytest.fixture
+def retriever(tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder) -> Retriever:
+    extra = tiny_corpus / "work_orders.csv"
+    extra.write_text(extra.read_text() + "WO-25-0009,2025-03-02 08:00,2025-03-02 12:00,P-901,centrifugal_pump,"
+                     "LKG @ SEAL again,worn seal faces,Replaced mech seal kit TS-MS-1 and flushed,TS-MS-1\n"
+                     "WO-25-0010,2025-04-01 08:00,2025-04-01 12:00,Q-777,centrifugal_pump,LKG @ SEAL,"
+                     "worn seal faces,Replaced mech seal kit TS-MS-1 on the other pump,TS-MS-1\n")
+    build_index([tiny_corpus], tmp_path / "idx", lambda: fake_embedder, CFG)
+    index = HybridIndex.load(tmp_path / "idx", fake_embedder, CFG.embedder)
+    return Retriever(index, RetrievalConfig(min_score=0.0))
+
+
+def test_a_code_meaning_question_finds_the_code_table_row_first(retriever: Retriever) -> None:
+    top = retriever.hits("E105 on P-901, what does it mean?", k=3)[0].chunk
+    assert top.section == "9 Fault codes" and "| E105 |" in top.text
+
+
+def test_last_time_finds_the_newest_matching_work_order_of_that_asset(retriever: Retriever) -> None:
+    top = retriever.hits("last time we replaced the seal on P-901?", k=3)[0].chunk
+    assert top.section == "WO-25-0009"  # newer than WO-24-0001; WO-25-0010 is another asset's
+
+
+def test_another_assets_records_never_answer_for_a_named_asset(retriever: Retriever) -> None:
+    hits = retriever.hits("seal replaced on P-901", k=10)
+    assert all("Q-777" not in h.chunk.assets for h in hits)
+
+
+def test_passages_are_numbered_in_rank_order_with_their_citation_fields(retriever: Retriever) -> None:
+    passages = retriever.search("seal gland nut torque")
+    assert [p.n for p in passages] == list(range(1, len(passages) + 1))
+    assert passages[0].source == "pump_manual.md" and passages[0].section and passages[0].page
