@@ -168,22 +168,29 @@ def _write_generation(index_dir: Path, old_gen: Path | None, manifest: Manifest 
 
     embedder = make_embedder()
     dimension = embedding_dimension(embedder)
+    fresh = [c for chunks in new_chunks.values() for c in chunks]
+    reused: dict[str, Any] = {}
     if old_gen is not None and manifest is not None:
-        vectors = store.load_store(old_gen, embedder)
-        kept = read_chunks(old_gen)
-        stale = {cid for k in list(new_chunks) + gone if k in old_files for cid in old_files[k].chunk_ids}
-        store.remove_ids(vectors, sorted(stale))
-        kept = [c for c in kept if c.chunk_id not in stale]
-        files = {k: v for k, v in old_files.items() if k not in gone}
         if manifest.dimension != dimension:
             raise IndexMismatchError(f"index dimension {manifest.dimension} != embedder dimension {dimension}")
+        vectors = store.load_store(old_gen, embedder)
+        stale = {cid for k in list(new_chunks) + gone if k in old_files for cid in old_files[k].chunk_ids}
+        # Chunks of a changed file whose content did not change keep their id: take their vector, skip the model.
+        reused = store.get_vectors(vectors, [c.chunk_id for c in fresh if c.chunk_id in stale])
+        store.remove_ids(vectors, sorted(stale))
+        kept = [c for c in read_chunks(old_gen) if c.chunk_id not in stale]
+        files = {k: v for k, v in old_files.items() if k not in gone}
     else:
         vectors = store.new_store(embedder, dimension)
         kept, files = [], {}
-    fresh = [c for chunks in new_chunks.values() for c in chunks]
-    _embed_into(vectors, fresh, embedder, cfg.embed_batch_size, progress)
+    if reused:
+        again = [c for c in fresh if c.chunk_id in reused]
+        store.add_vectors(vectors, [c.chunk_id for c in again], [c.text for c in again],
+                          [reused[c.chunk_id] for c in again])
+    to_embed = [c for c in fresh if c.chunk_id not in reused]
+    _embed_into(vectors, to_embed, embedder, cfg.embed_batch_size, progress)
     files.update(entries)
-    report.chunks_embedded = len(fresh)
+    report.chunks_embedded = len(to_embed)
     report.total_chunks = len(kept) + len(fresh)
 
     gen = layout.new_generation(index_dir)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from index.config import IndexConfig
 from index.records import Block, Chunk, Document
 
-SENTENCE_END_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+")
 
 
 def split_document(doc: Document, cfg: IndexConfig) -> list[Chunk]:
@@ -87,31 +87,44 @@ def _row_groups(rows: list[str], header_words: int, first_budget: int, budget: i
     return groups
 
 
+def _units(text: str) -> list[tuple[str, str]]:
+    """(separator, unit) pairs: each line, cut at sentence ends; the separator keeps the line structure."""
+    units: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        for i, sentence in enumerate(s for s in SENTENCE_END_RE.split(line.strip()) if s.strip()):
+            units.append(("\n" if i == 0 else " ", sentence.strip()))
+    return units
+
+
 def _windows(text: str, cfg: IndexConfig) -> list[str]:
-    """Cut text longer than chunk_words into overlapping windows, preferring sentence boundaries."""
+    """Cut text longer than chunk_words into overlapping windows at sentence and line ends, keeping line breaks
+    (a table row extracted from a PDF stays one line)."""
     if _words(text) <= cfg.chunk_words:
         return [text]
-    sentences = [s for s in SENTENCE_END_RE.split(text) if s.strip()]
+    units: list[tuple[str, str]] = []
+    for sep, unit in _units(text):  # a run-on unit longer than a chunk is cut into word slices
+        words = unit.split()
+        for start in range(0, len(words), cfg.chunk_words):
+            units.append((sep if start == 0 else " ", " ".join(words[start:start + cfg.chunk_words])))
     windows: list[str] = []
-    current: list[str] = []
-    for sentence in sentences:
-        words = sentence.split()
-        while len(words) > cfg.chunk_words:  # a run-on "sentence" (a log, a list without stops)
-            if current:
-                windows.append(" ".join(current))
-                current = current[-cfg.overlap_words:] if cfg.overlap_words else []
-            take = cfg.chunk_words - len(current)
-            current.extend(words[:take])
-            words = words[take:]
-            windows.append(" ".join(current))
-            current = current[-cfg.overlap_words:] if cfg.overlap_words else []
-        if current and len(current) + len(words) > cfg.chunk_words:
-            windows.append(" ".join(current))
-            current = current[-cfg.overlap_words:] if cfg.overlap_words else []
-        current.extend(words)
-    if current and (not windows or " ".join(current) not in windows[-1]):
-        windows.append(" ".join(current))
+    current: list[tuple[str, str]] = []
+    for unit in units:
+        if current and sum(_words(u) for _, u in current) + _words(unit[1]) > cfg.chunk_words:
+            windows.append(_join(current))
+            carry: list[tuple[str, str]] = []
+            for previous in reversed(current):  # overlap: whole trailing units up to overlap_words
+                if sum(_words(u) for _, u in carry) + _words(previous[1]) > cfg.overlap_words:
+                    break
+                carry.insert(0, previous)
+            current = carry
+        current.append(unit)
+    if current:
+        windows.append(_join(current))
     return windows
+
+
+def _join(units: list[tuple[str, str]]) -> str:
+    return "".join((sep if i else "") + unit for i, (sep, unit) in enumerate(units)).strip()
 
 
 def _slug(text: str) -> str:
@@ -128,7 +141,9 @@ def _to_chunks(doc: Document, pieces: list[tuple[Block, str]]) -> list[Chunk]:
         headings = block.headings or ((doc.title,) if doc.title else ())
         # The deepest heading is the section, unless it is just the document's own title.
         section = headings[-1] if headings and (len(headings) > 1 or headings[0] != doc.title) else None
-        digest = hashlib.sha1(f"{section}\x1f{block.page}\x1f{text}".encode()).hexdigest()[:10]
+        # The id hashes everything that is embedded (heading path and text) plus the page, so an unchanged id means
+        # an unchanged vector: sync reuses it instead of embedding again.
+        digest = hashlib.sha1("\x1f".join([*headings, str(block.page), text]).encode()).hexdigest()[:10]
         chunk_id = f"{doc.path}#{_slug(section or 'doc')}:{digest}"
         ordinal = 2
         while chunk_id in seen:  # identical text twice in one section: keep both, with distinct ids

@@ -51,6 +51,17 @@ WORDS: dict[str, str] = {
     "alignmt": "alignment", "misalign": "misalignment", "cav": "cavitation", "cavit": "cavitating",
 }
 
+# Query-side expansions: how technicians ask vs how manuals state it ("what torque" is answered by "tighten to
+# 35 N·m"; "megger" by "insulation resistance"). Applied to keyword queries only, never to indexed text.
+QUERY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "torque": ("tighten",), "megger": ("insulation", "resistance", "megohmmeter"),
+    "meggered": ("insulation", "resistance", "megohmmeter"), "litres": ("l",), "liters": ("l",),
+    "capacity": ("l", "quantity"), "amps": ("current",), "grade": ("iso", "vg"), "clearance": ("gap",),
+    "interval": ("every", "hours"), "often": ("every", "interval"), "setpoint": ("alarm", "trip"),
+    "trips": ("trip", "shutdown"), "leaking": ("leak", "leakage"), "noisy": ("noise",), "hot": ("temperature",),
+    "shakes": ("vibration",), "shaking": ("vibration",), "screaming": ("noise", "cavitation"),
+}
+
 STOPWORDS = frozenset(
     "a an the and or of to in on at for by with is are was were be been it its this that these those from as "
     "into if then than so do does did what which who how when where why can could should would i we you my our "
@@ -78,8 +89,9 @@ def expand_shorthand(text: str) -> str:
     out = []
     for token in re.findall(r"[a-z0-9][a-z0-9/.\-]*|\S", lowered):
         core = token.rstrip(".,;:")
-        out.append(WORDS.get(core, core))
-    return re.sub(r"\s+", " ", " ".join(out)).strip()
+        out.append(WORDS.get(core, core) + token[len(core):])
+    text = re.sub(r"\s+", " ", " ".join(out)).strip()
+    return re.sub(r"\s+([,;:.!?])", r"\1", text)
 
 
 @lru_cache(maxsize=65536)
@@ -88,6 +100,13 @@ def _stem(token: str) -> str:
     if token[0].isdigit() or "-" in token:
         return token
     return str(_STEMMER.stemWord(token))
+
+
+def tokenize_query(text: str) -> list[str]:
+    """Keyword tokens of a question: `tokenize` plus the technician-to-manual synonyms of QUERY_SYNONYMS."""
+    tokens = tokenize(text)
+    extra = [_stem(w) for word in expand_shorthand(text).split() for w in QUERY_SYNONYMS.get(word.strip(".,;:?!"), ())]
+    return tokens + [t for t in extra if t not in tokens]
 
 
 def tokenize(text: str) -> list[str]:

@@ -17,7 +17,7 @@ import numpy as np
 from index import layout, store
 from index.builder import read_chunks
 from index.manifest import Manifest
-from index.normalize import tokenize
+from index.normalize import tokenize, tokenize_query
 from index.records import Chunk, Hit
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ class HybridIndex:
 
     def keyword_ranking(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, BM25) best first, only chunks sharing at least one query token."""
-        tokens = tokenize(query)
+        tokens = tokenize_query(query)
         if not tokens:
             return []
         scores = np.asarray(self.bm25.get_scores(tokens), dtype=float)

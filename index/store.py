@@ -47,13 +47,18 @@ def add_vectors(store: Any, ids: Sequence[str], texts: Sequence[str], vectors: S
 
 def remove_ids(store: Any, ids: Sequence[str]) -> None:
     """Remove chunk ids from the store (ids not present are ignored)."""
-    present = [i for i in ids if i in set(store.index_to_docstore_id.values())]
+    stored = set(store.index_to_docstore_id.values())
+    present = [i for i in ids if i in stored]
     if present:
         store.delete(present)
 
 
-def stored_ids(store: Any) -> set[str]:
-    return set(store.index_to_docstore_id.values())
+def get_vectors(store: Any, ids: Sequence[str]) -> dict[str, list[float]]:
+    """Stored vectors of the given chunk ids (those present), reconstructed from the FAISS index."""
+    if not ids:
+        return {}
+    row_of = {cid: row for row, cid in store.index_to_docstore_id.items()}
+    return {cid: store.index.reconstruct(int(row_of[cid])).tolist() for cid in ids if cid in row_of}
 
 
 def save_store(store: Any, folder: Path) -> None:

@@ -57,6 +57,19 @@ def test_sync_adds_changes_and_deletes_without_duplicates_or_stale_chunks(tiny_c
     assert "sludge" in texts
 
 
+def test_sync_of_a_small_edit_embeds_only_the_changed_chunks(tiny_corpus, tmp_path, fake_embedder) -> None:
+    index_dir = tmp_path / "idx"
+    build(tiny_corpus, index_dir, fake_embedder)
+    manual = tiny_corpus / "pump_manual.md"
+    manual.write_text(manual.read_text().replace("Never use a flame.", "Never use a flame or a torch."))
+    report = sync_index([tiny_corpus], index_dir, lambda: fake_embedder, CFG)
+    assert report.updated == ["corpus/pump_manual.md"] and report.chunks_embedded == 1
+    loaded = load(index_dir, fake_embedder)
+    assert loaded.vectors.index.ntotal == len(loaded.chunks)
+    hit = loaded.search("seal gland nuts torque", k=1)[0]  # reused vectors still find their chunks
+    assert "25 N·m" in hit.chunk.text
+
+
 def test_sync_with_nothing_changed_writes_nothing(tiny_corpus, tmp_path, fake_embedder) -> None:
     index_dir = tmp_path / "idx"
     build(tiny_corpus, index_dir, fake_embedder)
