@@ -99,6 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "index.json"))
     parser.add_argument("--pdf-pages", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3, help="ingest runs per pipeline (medians reported)")
     args = parser.parse_args()
 
     from index import IndexConfig, make_embedder, sync_index
@@ -114,18 +115,28 @@ def main() -> None:
         shutil.copytree(ROOT / "corpus" / "logs", work / "docs" / "logs")
         md_paths = [work / "docs" / "marlin", work / "docs" / "manuals"]
 
-        ours = bench_ours(md_paths, embedder, work)
-        lc = bench_langchain(md_paths, embedder)
-        # The same splitter at our chunk size (~100 words ~ 650 characters): the per-token cost of a pipeline
-        # depends on chunk length, so this is the like-for-like comparison.
-        lc_same = bench_langchain(md_paths, embedder, chunk_chars=650)
-        result["ingest"] = {
-            "ours": {k: v for k, v in ours.items() if k not in ("index", "dir")},
-            "langchain_1000_chars": {k: v for k, v in lc.items() if k != "store"},
-            "langchain_650_chars": {k: v for k, v in lc_same.items() if k != "store"},
-            "tokens_per_s_ratio_vs_1000": round(ours["tokens_per_s"] / lc["tokens_per_s"], 2),
-            "tokens_per_s_ratio_vs_650": round(ours["tokens_per_s"] / lc_same["tokens_per_s"], 2),
+        # Ingest: three pipelines, alternating, repeated; medians. The first run of a process is slower (warm-up),
+        # so the order rotates and every pipeline gets each position once.
+        runs: dict[str, list[dict]] = {"ours": [], "langchain_1000_chars": [], "langchain_650_chars": []}
+        pipelines = {
+            "ours": lambda i: bench_ours(md_paths, embedder, work / f"ours-{i}"),
+            "langchain_1000_chars": lambda i: bench_langchain(md_paths, embedder),
+            # the same splitter at our chunk size (~100 words ~ 650 characters): like-for-like per-token cost
+            "langchain_650_chars": lambda i: bench_langchain(md_paths, embedder, chunk_chars=650),
         }
+        names = list(pipelines)
+        for i in range(args.repeats):
+            for name in names[i % 3:] + names[:i % 3]:
+                runs[name].append(pipelines[name](i))
+        ours = runs["ours"][-1]
+        lc = runs["langchain_1000_chars"][-1]
+        result["ingest"] = {name: {"chunks": r[0]["chunks"], "tokens": r[0]["tokens"],
+                                   "seconds_median": round(statistics.median(x["seconds"] for x in r), 2),
+                                   "tokens_per_s_median": round(statistics.median(x["tokens_per_s"] for x in r))}
+                            for name, r in runs.items()}
+        for name in ("langchain_1000_chars", "langchain_650_chars"):
+            result["ingest"][f"ratio_vs_{name}"] = round(
+                result["ingest"]["ours"]["tokens_per_s_median"] / result["ingest"][name]["tokens_per_s_median"], 2)
         print("ingest", json.dumps(result["ingest"]))
 
         qa = ROOT / "corpus" / "eval" / "qa.jsonl"

@@ -16,7 +16,8 @@ from index.normalize import tokenize
 
 CITATION_RE = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
-NUMBER_RE = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?![\w])")
+# A number as a claim: not part of an identifier such as CP-80, P-101, E105 or M12.
+NUMBER_RE = re.compile(r"(?<![\w.\-/])(\d+(?:[.,]\d+)*)(?![\w\-])")
 MIN_SUPPORT = 0.5  # share of a sentence's content tokens found in the cited passage
 
 
@@ -63,9 +64,14 @@ def _cited(sentence: str, k: int) -> tuple[str, list[int]]:
     return CITATION_RE.sub("", sentence).strip(), valid
 
 
-def check(reply: str, passages: Sequence[Passage], min_support: float = MIN_SUPPORT) -> CheckedAnswer:
-    """Map [n] markers to passages, attribute uncited sentences, flag sentences and numbers nothing supports."""
+def check(reply: str, passages: Sequence[Passage], question: str = "",
+          min_support: float = MIN_SUPPORT) -> CheckedAnswer:
+    """Map [n] markers to passages, attribute uncited sentences, flag sentences and numbers nothing supports.
+
+    Numbers the question itself states ("P-101 reads 6 L/min") are not claims of the answer and are not checked.
+    """
     by_n = {p.n: p for p in passages}
+    given = _numbers(question)
     k = max(by_n) if by_n else 0
     out_sentences: list[str] = []
     citations: dict[int, Citation] = {}
@@ -79,7 +85,8 @@ def check(reply: str, passages: Sequence[Passage], min_support: float = MIN_SUPP
             if support(bare, best.text) >= min_support:
                 cited = [best.n]
         supported = [n for n in cited if support(bare, by_n[n].text) >= min_support]
-        missing_numbers = _numbers(bare) - set().union(*(_numbers(by_n[n].text) for n in cited)) if cited else set()
+        cited_numbers = set().union(*(_numbers(by_n[n].text) for n in cited)) if cited else set()
+        missing_numbers = _numbers(bare) - cited_numbers - given
         if not supported or missing_numbers:
             reason = f" (numbers not in cited passage: {', '.join(sorted(missing_numbers))})" if missing_numbers else ""
             unsupported.append(bare + reason)

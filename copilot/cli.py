@@ -125,8 +125,13 @@ def cmd_search(args: argparse.Namespace) -> int:
 def _load_copilot(args: argparse.Namespace) -> Any:
     from copilot.app import Copilot
 
+    generator = None
+    if getattr(args, "no_llm", False):
+        from copilot.llm import NoModel
+
+        generator = NoModel()
     return Copilot.load(_config(args, **{"generation.model": getattr(args, "model", None)}),
-                        no_adapter=getattr(args, "no_adapter", False))
+                        no_adapter=getattr(args, "no_adapter", False), generator=generator)
 
 
 def _print_answer(answer: Any) -> None:
@@ -196,8 +201,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         print(json.dumps(evaluate_normalisation(Path(args.maintnorm), args.split), indent=None if args.json else 1))
         return 0
+    if args.what == "qa":
+        from copilot.evaluation.qa import evaluate_qa
+
+        result = evaluate_qa(Path(args.qa), _load_copilot(args), limit=args.limit)
+        if not args.json:
+            for failure in result["failures"]:
+                print(f"  {failure['kind']}: {failure['id']} {failure.get('answer', '')}", file=sys.stderr)
+        print(json.dumps({k: v for k, v in result.items() if k != "failures" or args.json},
+                         indent=None if args.json else 1))
+        return 0
     if args.what != "retrieval":
-        raise CopilotError(f"`copilot eval {args.what}` is not yet available; `eval retrieval` and "
+        raise CopilotError(f"`copilot eval {args.what}` is not yet available; `eval retrieval`, `eval qa` and "
                            "`eval normalisation` are")
     from copilot.evaluation.retrieval import evaluate_retrieval
 
@@ -235,6 +250,8 @@ def make_parser() -> argparse.ArgumentParser:
     model = argparse.ArgumentParser(add_help=False)
     model.add_argument("--model", help="language model: Hugging Face id or local path")
     model.add_argument("--no-adapter", action="store_true", help="run the base model without the LoRA adapter")
+    model.add_argument("--no-llm", action="store_true", help="no language model: answer with the documents' own "
+                       "cited lines (instant)")
 
     p = sub.add_parser("index", parents=[common], help="build, sync or inspect the document index")
     p.add_argument("action", choices=["build", "sync", "stats"], help="build: from scratch; sync: incremental")
@@ -271,12 +288,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="save a plot with anomaly windows shaded (not yet available)")
     p.set_defaults(func=cmd_analyse)
 
-    p = sub.add_parser("eval", parents=[common], help="evaluate retrieval (more evaluations to come)")
+    p = sub.add_parser("eval", parents=[common, model], help="evaluate retrieval, answers or normalisation")
     p.add_argument("what", choices=["retrieval", "normalisation", "qa", "anomalies"], help="what to evaluate")
     p.add_argument("--qa", default="corpus/eval/qa.jsonl", help="evaluation questions (JSONL)")
     p.add_argument("--maintnorm", default="../shared/data/work_orders/maintnorm",
                    help="MaintNorm folder (for `eval normalisation`)")
     p.add_argument("--split", default="test", choices=["train", "val", "test"], help="MaintNorm split")
+    p.add_argument("--limit", type=int, help="only the first N questions (for `eval qa`)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_eval)
 

@@ -190,3 +190,15 @@ def make_generator(cfg: GenerationConfig, model_path: Path | str | None = None,
     if model_path is None:
         raise ModelLoadError(f"no local files for language model {cfg.model!r}")
     return HFGenerator(model_path, cfg, adapter)
+
+
+class NoModel:
+    """No language model: answers come from the documents' own lines (`copilot ask --no-llm`), instantly."""
+
+    name = "none (extractive)"
+
+    def generate(self, messages: Messages, *, max_new_tokens: int) -> str:
+        return ""
+
+    def stream(self, messages: Messages, *, max_new_tokens: int) -> Iterator[str]:
+        return iter(())

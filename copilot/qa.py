@@ -1,6 +1,11 @@
-"""answer(question, retriever, generator, cfg) -> Answer: retrieve, prompt, generate, check citations, or abstain.
+"""answer(question, retriever, generator, cfg) -> Answer: the routes from a question to a trustworthy answer.
 
-Orchestration only: retrieval, prompting and citation checking live in their own modules.
+1. Fault-code fast path: a question about what a code means is answered from the code table row, no model.
+2. Retrieval; nothing above the relevance floor -> abstain, naming the nearest sources.
+3. The model answers from numbered passages; citations and numbers are checked against the passages.
+4. A reply that is not supported (no valid citation, or a number no cited passage contains) is replaced by the
+   passages' own best-matching lines, cited; if none match the question, abstain.
+Safety warnings of the cited sections always come first. Orchestration only: the pieces live in their modules.
 """
 
 from __future__ import annotations
@@ -8,11 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-from copilot import citations, prompts
+from copilot import citations, extractive, prompts
 from copilot.config import GenerationConfig
 from copilot.llm import Generator
-from copilot.records import Answer, Passage
+from copilot.records import Answer, Citation, Passage
 from copilot.retrieval import Retriever
+
+# An extractive line must cover this idf-weighted share of the question's words. Calibrated on corpus/eval/qa.jsonl
+# with `copilot eval qa --no-llm` (README): 0.25 gives 12% false abstentions and 45% of unanswerable abstained.
+MIN_LINE_SCORE = 0.25
 
 
 def _abstain(question: str, passages: Sequence[Passage], timings: dict[str, float], reason: str = "") -> Answer:
@@ -22,19 +31,49 @@ def _abstain(question: str, passages: Sequence[Passage], timings: dict[str, floa
                   unsupported=(reason,) if reason else (), timings=timings)
 
 
+def _citation(n: int, passage: Passage, quote: str) -> Citation:
+    return Citation(n, passage.source, passage.page, passage.section, passage.chunk_id, quote)
+
+
+def _with_safety(answer: Answer, retriever: Retriever) -> Answer:
+    """Put the DANGER/WARNING/CAUTION lines of the cited sections in front of the answer."""
+    cited = {(c.source, c.section) for c in answer.citations if c.section}
+    texts = [c.text for c in retriever.index.chunks if (c.source, c.section) in cited]
+    warnings = extractive.safety_lines(texts)
+    if not warnings:
+        return answer
+    banner = "\n".join(f"⚠ {w}" for w in warnings)
+    return Answer(answer.question, f"{banner}\n{answer.text}", answer.citations, answer.passages, answer.abstained,
+                  answer.unsupported, tuple(warnings), answer.route, answer.timings)
+
+
 def answer(question: str, retriever: Retriever, generator: Generator, cfg: GenerationConfig, *,
            history: Sequence[tuple[str, str]] = (), asset: str | None = None) -> Answer:
     """Answer from the indexed documents only; say plainly when they do not cover the question."""
     *_, final = stream_answer(question, retriever, generator, cfg, history=history, asset=asset)
-    assert isinstance(final, Answer)  # stream_answer always ends with the Answer
+    if not isinstance(final, Answer):  # stream_answer always ends with the Answer
+        raise TypeError("stream_answer ended without an Answer")
     return final
 
 
 def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg: GenerationConfig, *,
                   history: Sequence[tuple[str, str]] = (), asset: str | None = None) -> Iterator[str | Answer]:
-    """Yield text pieces as the model writes them, then the checked Answer (always last)."""
+    """Yield text pieces as the answer is written, then the checked Answer (always last)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    plan = retriever.plan(question, asset)
+    if plan.codes and plan.meaning:
+        found = retriever.code_rows(plan.codes, plan.assets)
+        if found:
+            text = " ".join(f"{row} [{n}]." for n, (row, _) in enumerate(found, 1))
+            passages = tuple(p for _, p in found)
+            cites = tuple(_citation(n, p, row) for n, (row, p) in enumerate(found, 1))
+            timings["total_s"] = time.perf_counter() - started
+            final = _with_safety(Answer(question, text, cites, passages, route="fault_code", timings=timings),
+                                 retriever)
+            yield final.text
+            yield final
+            return
     passages, nearest = retriever.retrieve(question, asset=asset)
     timings["retrieve_s"] = time.perf_counter() - started
     if not passages:
@@ -45,17 +84,34 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
     generate_started = time.perf_counter()
     pieces: list[str] = []
     for piece in generator.stream(messages, max_new_tokens=cfg.max_new_tokens):
+        if not pieces:
+            timings["first_token_s"] = time.perf_counter() - started
         pieces.append(piece)
         yield piece
     reply = "".join(pieces).strip()
     timings["generate_s"] = time.perf_counter() - generate_started
-    timings["total_s"] = time.perf_counter() - started
-    if not reply or prompts.NOT_COVERED.lower().rstrip(".") in reply.lower():
+    if prompts.NOT_COVERED.lower().rstrip(".") in reply.lower():
+        timings["total_s"] = time.perf_counter() - started
         yield _abstain(question, passages, timings)
         return
-    checked = citations.check(reply, passages)
-    if not checked.citations:
-        yield _abstain(question, passages, timings, f"model answer not supported by any passage: {reply[:200]}")
+    checked = citations.check(reply, passages, question)
+    if checked.citations and not checked.unsupported:
+        timings["total_s"] = time.perf_counter() - started
+        yield _with_safety(Answer(question, checked.text, checked.citations, tuple(passages), route="rag",
+                                  timings=timings), retriever)
         return
-    yield Answer(question, checked.text, checked.citations, tuple(passages), abstained=False,
-                 unsupported=checked.unsupported, route="rag", timings=timings)
+    # The model's reply is not fully supported: answer with the documents' own lines instead of guessing.
+    lines = [line for line in extractive.best_lines(question, passages, idf=retriever.index.idf, ignore=plan.assets)
+             if line.score >= MIN_LINE_SCORE]
+    timings["total_s"] = time.perf_counter() - started
+    if not lines:
+        yield _abstain(question, passages, timings, f"model answer not supported by the passages: {reply[:200]}")
+        return
+    if plan.history:  # records keep their retrieval order: "last time" put the newest first
+        lines.sort(key=lambda line: line.passage.n)
+    text = " ".join(f"{line.text.rstrip('.')} [{line.passage.n}]." for line in lines)
+    cites = {line.passage.n: _citation(line.passage.n, line.passage, line.text) for line in reversed(lines)}
+    yield "\n" + text
+    draft = f"model draft not used: {reply[:200]}" if reply else "model gave no answer"
+    yield _with_safety(Answer(question, text, tuple(cites[n] for n in sorted(cites)), tuple(passages),
+                              route="extractive", unsupported=(draft,), timings=timings), retriever)

@@ -67,6 +67,21 @@ class Retriever:
         ordered = sorted(scored.values(), key=lambda sh: (-sh[0], sh[1].chunk.chunk_id))
         return [replace(hit, score=score) for score, hit in ordered[:k]]
 
+    def code_rows(self, codes: tuple[str, ...], assets: tuple[str, ...] = ()) -> list[tuple[str, Passage]]:
+        """For each code, its defining fault-code table row, from the named assets' manuals when assets are named."""
+        from copilot import extractive
+
+        scope = set(assets)
+        found: list[tuple[str, Passage]] = []
+        for code in codes:
+            candidates = [c for c in self.index.chunks if c.doc_type in SIDES["manual"] and code in c.text
+                          and (not scope or not c.assets or scope & set(c.assets))]
+            passages = [to_passage(len(found) + 1, Hit(c, 0.0, 1.0)) for c in candidates]
+            row = extractive.code_row(code, passages)
+            if row is not None:
+                found.append(row)
+        return found
+
     def is_relevant(self, hit: Hit) -> bool:
         """Evidence only above the cosine floor; an exact keyword match (a code, a part number) gets some slack."""
         cosine = hit.dense if hit.dense is not None else 0.0

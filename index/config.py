@@ -18,7 +18,7 @@ class IndexConfig:
     chunk_words: int = 100  # chosen by retrieval quality on corpus/eval/qa.jsonl (README, "Measured")
     overlap_words: int = 20
     embedder: str = DEFAULT_EMBEDDER  # Hugging Face id or local path of a sentence-transformers model
-    embed_batch_size: int = 16  # with length-sorted groups, 16 measured fastest on 2 cores
+    embed_batch_size: int = 32
     log_columns: dict[str, str] = field(default_factory=dict)  # role -> column name for work-order CSVs
 
     def __post_init__(self) -> None:

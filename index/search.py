@@ -8,6 +8,7 @@ between the two. Metadata filters (asset, document type, source) apply before ra
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,12 @@ class HybridIndex:
         tokens = [tokenize(c.context_text) or ["_empty_"] for c in chunks]
         if chunks:
             self.bm25.index(tokens, show_progress=False)
+        frequency: dict[str, int] = {}
+        for chunk_tokens in tokens:
+            for token in set(chunk_tokens):
+                frequency[token] = frequency.get(token, 0) + 1
+        # Inverse document frequency of every token, for weighting question words by how telling they are.
+        self.idf = {t: math.log((len(chunks) + 1) / (n + 0.5)) for t, n in frequency.items()}
 
     @classmethod
     def load(cls, index_dir: Path, embedder: Embeddings, embedder_id: str) -> HybridIndex:

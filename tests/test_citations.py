@@ -42,3 +42,11 @@ def test_a_sentence_no_passage_supports_is_flagged() -> None:
 
 def test_sentences_split_on_stops_and_newlines() -> None:
     assert split_sentences("First one. Second one [1].\nThird") == ["First one.", "Second one [1].", "Third"]
+
+
+def test_numbers_inside_identifiers_and_numbers_from_the_question_are_not_claims() -> None:
+    result = check("On the CP-80 at P-101 the gland nuts take 25 N·m [1].", PASSAGES)
+    assert not result.unsupported
+    result = check("With 7 megohms measured, tighten the gland nuts to 25 N·m [1].", PASSAGES,
+                   question="I measured 7 megohms")
+    assert not any("numbers" in u for u in result.unsupported)

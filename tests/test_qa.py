@@ -39,11 +39,33 @@ def test_when_nothing_relevant_is_retrieved_it_abstains_without_calling_the_mode
     assert generator.prompts == []
 
 
-def test_an_answer_no_passage_supports_becomes_an_abstention_with_nearest_sources(make_copilot) -> None:
-    copilot, _ = make_copilot("The warranty lasts five years.")
+def test_an_unsupported_reply_is_replaced_by_the_documents_own_line_cited(make_copilot) -> None:
+    copilot, _ = make_copilot("The gland nuts take 1.2 N·m [1].")
     answer = copilot.ask("What torque for the seal gland nuts?")
-    assert answer.abstained and "Nearest sources: pump_manual.md" in answer.text
-    assert answer.passages  # the technician still sees where to look
+    assert answer.route == "extractive" and not answer.abstained
+    assert "Seal gland nuts: Thread M12; Torque 25 N·m" in answer.text and "1.2" not in answer.text
+    assert answer.citations[0].source == "pump_manual.md"
+
+
+def test_an_unsupported_reply_with_no_matching_line_is_an_abstention_with_nearest_sources(make_copilot) -> None:
+    copilot, _ = make_copilot("The warranty lasts five years.")
+    answer = copilot.ask("warranty duration?", )
+    assert answer.abstained and answer.text.startswith(NOT_COVERED)
+
+
+def test_a_fault_code_question_is_answered_from_the_code_table_without_the_model(make_copilot) -> None:
+    copilot, generator = make_copilot("should not be asked")
+    answer = copilot.ask("E105 on P-901, what does it mean?")
+    assert answer.route == "fault_code" and generator.prompts == []
+    assert answer.text == "E105: Alarm text SEAL LEAK DETECTED; Meaning Seal drain pot float switch operated [1]."
+    assert answer.citations[0].section == "9 Fault codes" and answer.citations[0].page == 2
+
+
+def test_safety_warnings_of_the_cited_procedure_come_first(make_copilot) -> None:
+    copilot, _ = make_copilot("Tighten the gland nuts evenly to 25 N·m [1].")
+    answer = copilot.ask("seal replacement: how tight do the gland nuts go?")
+    assert answer.safety and answer.safety[0].startswith("WARNING: Lock out the pump")
+    assert answer.text.startswith("⚠ WARNING: Lock out the pump")
 
 
 def test_the_model_saying_not_covered_is_an_abstention(make_copilot) -> None:

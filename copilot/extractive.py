@@ -1,0 +1,165 @@
+"""Answers assembled from the passages themselves: fault-code rows, best-matching lines, safety warnings. Pure.
+
+A 135M model misquotes numbers; a technician needs the torque exactly as the manual states it. These functions pick
+the lines of the retrieved passages that answer the question and render table rows readably with their headers,
+so an answer can always fall back to the documents' own words, cited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from copilot.records import Passage
+from index.normalize import tokenize, tokenize_query
+
+# Expected answer types: a question asking for a torque is only answered by a line that states one.
+ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(ask, re.IGNORECASE), re.compile(unit, re.IGNORECASE)) for ask, unit in (
+        (r"\bpart (number|no\.?|#)|\bp/?n\b", r"\b[A-Z0-9]{2,}-[A-Z0-9][A-Z0-9-]+\b"),
+        (r"\btorque|how tight", r"N·m|N m|\bNm\b|N\.m"),
+        (r"\bpressure\b.*\b(what|how much|limit|set)|\bwhat pressure", r"\bbar\b|\bpsi\b|kPa|MPa"),
+        (r"\b(what|which) temp|\bhow hot|\btemperature (limit|setpoint)", r"°C|degC|°F|\bK\b"),
+        (r"\bhow much (oil|grease|fluid|coolant|refrigerant)|\bhow many (litres|liters|grams|kg)|\bcapacity",
+         r"\b\d+(\.\d+)?\s*(L|l|litres?|liters?|ml|g|kg)\b"),
+        (r"\bhow often|\binterval|\bevery how|\bhow many hours", r"\b(h|hours?|months?|weeks?|days?|years?)\b"),
+        (r"\b(clearance|runout|end ?play|gap|offset)\b", r"\bmm\b|µm|\bin\b"),
+        (r"\bpart(s)? (did we use|went in)|which part", r"\b[A-Z0-9]{2,}-[A-Z0-9][A-Z0-9-]+\b"),
+    ))
+WARNING_RE = re.compile(r"^\s*>?\s*\**\s*(DANGER|WARNING|CAUTION)\b\s*:?\**:?\s*(.*)$", re.IGNORECASE)
+LOTO_RE = re.compile(r"\b(lockout|lock out|tag ?out|LOTO|isolate|isolation)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One candidate answer line: its text as shown, the passage it comes from, and its score."""
+
+    text: str
+    passage: Passage
+    score: float
+
+
+def split_row(row: str) -> list[str]:
+    """Cells of a pipe-table row ('| a | b |' or 'a | b' as extracted from a PDF)."""
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def is_row(line: str) -> bool:
+    return line.count("|") >= 2 and not re.fullmatch(r"[\s|:\-]+", line)
+
+
+def table_header(text: str) -> list[str] | None:
+    """The header cells of the first table in a passage (the chunker repeats it at the top of table chunks)."""
+    for line in text.splitlines():
+        if is_row(line):
+            return split_row(line)
+    return None
+
+
+def render_row(row: str, header: list[str] | None) -> str:
+    """'| Seal gland nuts | M12 | 35 N·m |' -> 'Seal gland nuts: Thread M12; Torque 35 N·m'."""
+    cells = split_row(row)
+    if not header or len(header) != len(cells):
+        return "; ".join(c for c in cells if c)
+    rest = [f"{name} {value}" for name, value in zip(header[1:], cells[1:], strict=True) if value]
+    return f"{cells[0]}: {'; '.join(rest)}" if rest else cells[0]
+
+
+def render_record(passage: Passage) -> str:
+    """A work-order record as a technician reads it: id, date, problem, cause, action, parts."""
+    fields = {}
+    for line in passage.text.splitlines():
+        key, sep, value = line.partition(": ")
+        if sep:
+            fields[key.strip().lower()] = value.strip()
+    parts = [passage.section or "", fields.get("closed", fields.get("opened", ""))[:10]]
+    head = " ".join(p for p in parts if p)
+    body = "; ".join(f"{k} {fields[k]}" for k in ("problem", "cause", "action", "parts") if fields.get(k))
+    return f"{head}: {body}" if body else passage.text.splitlines()[0]
+
+
+def candidate_lines(passage: Passage) -> Iterable[str]:
+    """Sentences and table rows of a passage, table rows rendered with their header; a record as one line."""
+    if passage.doc_type == "work_order":
+        yield render_record(passage)
+        return
+    header = table_header(passage.text)
+    for line in passage.text.splitlines():
+        line = line.strip()
+        if not line or WARNING_RE.match(line):
+            continue
+        if is_row(line):
+            if header and split_row(line) == header:
+                continue
+            yield render_row(line, header)
+        else:
+            for sentence in re.split(r"(?<=[.!?])\s+", re.sub(r"^\d+\.\s+", "", line)):
+                if len(sentence.split()) >= 3:
+                    yield sentence.strip()
+
+
+def expected_type(question: str) -> re.Pattern[str] | None:
+    """The pattern a line must contain to answer the question (a torque, a part number...), if it asks for one."""
+    for ask, unit in ANSWER_TYPES:
+        if ask.search(question):
+            return unit
+    return None
+
+
+def best_lines(question: str, passages: Sequence[Passage], limit: int = 2,
+               idf: dict[str, float] | None = None, ignore: Iterable[str] = ()) -> list[Line]:
+    """The lines covering most of the question's rare words (weighted by `idf`), of the expected answer type.
+
+    Score: the idf-weighted share of the question's content tokens the line contains (0..1), a little less for
+    later passages. Tokens in `ignore` (the asset ids the question names) do not count: every line of that asset's
+    manual would match them.
+    """
+    skip = {t for name in ignore for t in tokenize(name)}
+    wanted = {t for t in tokenize_query(question) if t not in skip}
+    if not wanted:
+        return []
+    weight = (lambda t: idf.get(t, 1.0)) if idf else (lambda t: 1.0)
+    total = sum(weight(t) for t in wanted)
+    unit = expected_type(question)
+    lines: list[Line] = []
+    for rank, passage in enumerate(passages):
+        for text in candidate_lines(passage):
+            if unit is not None and not unit.search(text):
+                continue
+            covered = wanted & set(tokenize(text))
+            if not covered:
+                continue
+            score = sum(weight(t) for t in covered) / total - 0.02 * rank
+            lines.append(Line(text, passage, score))
+    lines.sort(key=lambda line: -line.score)
+    chosen: list[Line] = []
+    for line in lines:
+        if all(line.text != c.text for c in chosen):
+            chosen.append(line)
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def code_row(code: str, passages: Sequence[Passage]) -> tuple[str, Passage] | None:
+    """The fault-code table row defining `code`, rendered with its header, and the passage holding it."""
+    pattern = re.compile(rf"^\|?\s*{re.escape(code)}\s*\|", re.MULTILINE)
+    for passage in passages:
+        for line in passage.text.splitlines():
+            if pattern.match(line.strip()):
+                return render_row(line, table_header(passage.text)), passage
+    return None
+
+
+def safety_lines(texts: Iterable[str]) -> list[str]:
+    """DANGER/WARNING/CAUTION lines in the given texts, in order, without duplicates."""
+    found: list[str] = []
+    for text in texts:
+        for line in text.splitlines():
+            match = WARNING_RE.match(line)
+            if match:
+                warning = f"{match.group(1).upper()}: {match.group(2).strip().strip('*').strip()}"
+                if warning not in found:
+                    found.append(warning)
+    return found
