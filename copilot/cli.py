@@ -135,9 +135,7 @@ def _load_copilot(args: argparse.Namespace) -> Any:
 
 
 def _print_answer(answer: Any) -> None:
-    for warning in answer.safety:
-        print(f"SAFETY: {warning}")
-    print(answer.text)
+    print(answer.text)  # safety warnings of the cited sections lead the text
     for citation in answer.citations:
         where = ", ".join(x for x in (citation.section, f"p. {citation.page}" if citation.page is not None else None)
                           if x)

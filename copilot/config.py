@@ -32,7 +32,7 @@ class RetrievalConfig:
     top_k: int = 4
     candidates: int = 50  # depth of each ranking before fusion
     min_score: float = 0.30  # cosine similarity; below this a passage is not evidence
-    asset_boost: bool = True  # with an asset given, prefer its documents and logs
+    asset_scope: bool = True  # a named asset limits the search to its own documents plus untagged general ones
 
     def __post_init__(self) -> None:
         if self.top_k < 1:

