@@ -112,10 +112,14 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
         if manifest is not None:
             manifest.check_embedder(cfg.embedder, index_dir)
             if manifest.chunking != cfg.chunking_params():
-                raise IndexMismatchError(
-                    f"index at {index_dir} was chunked with {manifest.chunking}, configured {cfg.chunking_params()}: "
-                    "run `copilot index build` to re-chunk everything"
-                )
+                if not all(_in_scope(key, paths) for key in manifest.files):
+                    raise IndexMismatchError(
+                        f"index at {index_dir} was chunked with {manifest.chunking}, configured "
+                        f"{cfg.chunking_params()}: run `copilot index build` with all its folders to re-chunk them"
+                    )
+                logger.warning("chunking changed (%s -> %s): re-indexing everything", manifest.chunking,
+                               cfg.chunking_params())
+                rebuild, old_gen, manifest = True, None, None
         old_files = dict(manifest.files) if manifest else {}
         files, report.skipped = discover(list(paths))
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from index.embeddings import DEFAULT_EMBEDDER
 
 
+CHUNKER_VERSION = 2  # bump when chunking or chunk ids change, so existing indexes are re-chunked
+
+
 @dataclass(frozen=True)
 class IndexConfig:
     """Chunking and embedding parameters of an index.
@@ -32,5 +35,5 @@ class IndexConfig:
             raise ValueError(f"embed_batch_size must be >= 1, got {self.embed_batch_size}")
 
     def chunking_params(self) -> dict[str, int]:
-        """The parameters that change chunk boundaries: a change means every file must be re-chunked."""
-        return {"chunk_words": self.chunk_words, "overlap_words": self.overlap_words}
+        """What decides chunk boundaries and ids (the chunker's version included): a change re-chunks every file."""
+        return {"chunk_words": self.chunk_words, "overlap_words": self.overlap_words, "chunker": CHUNKER_VERSION}

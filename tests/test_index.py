@@ -115,3 +115,13 @@ def test_one_bad_file_is_reported_and_the_rest_indexed(tiny_corpus, tmp_path, fa
     report = build(tiny_corpus, tmp_path / "idx", fake_embedder)
     assert [Path(f.path).name for f in report.failed] == ["scan.pdf"]
     assert len(report.added) == 3
+
+
+def test_a_chunking_change_re_indexes_everything_on_sync(tiny_corpus, tmp_path, fake_embedder) -> None:
+    index_dir = tmp_path / "idx"
+    build(tiny_corpus, index_dir, fake_embedder)
+    smaller = IndexConfig(embedder=CFG.embedder, chunk_words=40, overlap_words=5)
+    report = sync_index([tiny_corpus], index_dir, lambda: fake_embedder, smaller)
+    assert len(report.added) == 3 and not report.unchanged
+    with pytest.raises(IndexMismatchError, match="copilot index build"):
+        sync_index([tiny_corpus / "fmea.csv"], index_dir, lambda: fake_embedder, CFG)
