@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from copilot import citations, extractive, prompts
 from copilot.config import GenerationConfig
 from copilot.llm import Generator
+from copilot.query import contextual_query
 from copilot.records import Answer, Citation, Passage
 from copilot.retrieval import Retriever
 
@@ -61,7 +62,8 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
     """Yield text pieces as the answer is written, then the checked Answer (always last)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    plan = retriever.plan(question, asset)
+    search_text = contextual_query(question, history)  # follow-ups are searched with what they refer to
+    plan = retriever.plan(search_text, asset)
     if plan.codes and plan.meaning:
         found = retriever.code_rows(plan.codes, plan.assets)
         if found:
@@ -74,7 +76,7 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
             yield final.text
             yield final
             return
-    passages, nearest = retriever.retrieve(question, asset=asset)
+    passages, nearest = retriever.retrieve(search_text, asset=asset)
     timings["retrieve_s"] = time.perf_counter() - started
     if not passages:
         timings["total_s"] = time.perf_counter() - started
@@ -101,7 +103,8 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
                                   timings=timings), retriever)
         return
     # The model's reply is not fully supported: answer with the documents' own lines instead of guessing.
-    lines = [line for line in extractive.best_lines(question, passages, idf=retriever.index.idf, ignore=plan.assets)
+    lines = [line for line in extractive.best_lines(search_text, passages, idf=retriever.index.idf,
+                                                    ignore=plan.assets)
              if line.score >= MIN_LINE_SCORE]
     timings["total_s"] = time.perf_counter() - started
     if not lines:

@@ -66,3 +66,23 @@ def plan_query(question: str, known_assets: set[str] | None = None) -> QueryPlan
         events=history and bool(EVENT_RE.search(question)),
         meaning=bool(codes) and bool(MEANING_RE.search(question)),
     )
+
+
+FOLLOW_UP_RE = re.compile(r"\b(it|its|that|this|those|these|them|there|same|the one|and)\b", re.IGNORECASE)
+
+
+def contextual_query(question: str, history: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> str:
+    """A follow-up ("and what torque for that?") searched together with the previous question it refers to.
+
+    A question counts as a follow-up when there is history and it is short or leans on a pronoun without naming an
+    asset or code of its own; the earlier question then lends its words (and its asset ids) to the search.
+    """
+    if not history:
+        return question
+    own = plan_query(question)
+    short = len(question.split()) <= 6
+    if (own.assets or own.codes) and not short:
+        return question
+    if short or FOLLOW_UP_RE.search(question):
+        return f"{question} {history[-1][0]}"
+    return question

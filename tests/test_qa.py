@@ -85,3 +85,11 @@ def test_answer_json_has_the_documented_shape(make_copilot) -> None:
     data = copilot.ask("What torque for the seal gland nuts?").to_dict()
     assert {"question", "answer", "abstained", "citations", "unsupported", "timings"} <= set(data)
     assert set(data["citations"][0]) == {"n", "source", "page", "section", "chunk_id", "quote"}
+
+
+def test_a_follow_up_question_is_searched_with_the_question_it_refers_to(make_copilot) -> None:
+    copilot, generator = make_copilot("ignored")
+    first = copilot.ask("how do I replace the mechanical seal on P-901?")
+    follow = copilot.ask("and what torque for the gland nuts on that?", history=[(first.question, first.text)])
+    assert not follow.abstained and "25 N·m" in follow.text
+    assert any(m["content"] == first.question for m in generator.prompts[-1])  # the model sees the history too

@@ -1,0 +1,74 @@
+"""Answer latency with the default model on 2 cores: time to first token and whole answer, p50/p95.
+
+Run: .venv/bin/python bench/bench_answer.py [--index DIR] [-n 20] [--out bench/results/answer.json]
+Uses the first N answerable questions of corpus/eval/qa.jsonl that go to the language model (fault-code questions,
+answered from the code table without a model, are reported separately).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", help="index directory (default $COPILOT_HOME/index)")
+    parser.add_argument("-n", type=int, default=20)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "answer.json"))
+    args = parser.parse_args()
+
+    from copilot import Copilot, load_config
+
+    overrides = {"index_dir": args.index} if args.index else {}
+    copilot = Copilot.load(load_config(None, overrides))
+    questions = [json.loads(line) for line in (ROOT / "corpus" / "eval" / "qa.jsonl").read_text().splitlines()]
+    questions = [q["question"] for q in questions if q["answerable"]]
+    copilot.ask(questions[0])  # warm-up: loads the model
+    first, total, prompt_tokens, routes = [], [], [], {}
+    for question in questions:
+        if len(total) >= args.n:
+            break
+        started = time.perf_counter()
+        first_s, answer = None, None
+        for piece in copilot.stream(question):
+            if isinstance(piece, str):
+                first_s = first_s if first_s is not None else time.perf_counter() - started
+            else:
+                answer = piece
+        elapsed = time.perf_counter() - started
+        routes[answer.route] = routes.get(answer.route, 0) + 1  # type: ignore[union-attr]
+        if answer.route == "fault_code":  # type: ignore[union-attr]
+            continue
+        total.append(elapsed)
+        first.append(first_s if first_s is not None else elapsed)
+        if hasattr(copilot.generator, "count_tokens"):
+            from copilot import prompts
+
+            passages = copilot.retriever.search(question)
+            prompt_tokens.append(copilot.generator.count_tokens(
+                prompts.qa_messages(question, passages, copilot.cfg.generation.context_words)))
+    result = {
+        "model": copilot.generator.name, "questions": len(total),
+        "first_token_p50_s": round(statistics.median(first), 2), "first_token_p95_s": round(percentile(first, .95), 2),
+        "answer_p50_s": round(statistics.median(total), 2), "answer_p95_s": round(percentile(total, .95), 2),
+        "prompt_tokens_p50": statistics.median(prompt_tokens) if prompt_tokens else None,
+        "max_new_tokens": copilot.cfg.generation.max_new_tokens, "routes": routes,
+    }
+    print(json.dumps(result, indent=1))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
