@@ -64,9 +64,10 @@ class Copilot:
             extra["index_dir"] = str(index_dir)
         if model is not None:
             extra["generation.model"] = model
-        cfg = config if isinstance(config, CopilotConfig) else load_config(config, extra)
-        if isinstance(config, CopilotConfig) and extra:
-            cfg = load_config(None, {**_flatten(config), **extra})
+        if isinstance(config, CopilotConfig):
+            cfg = load_config(None, {**_flatten(config), **extra}) if extra else config
+        else:
+            cfg = load_config(config, extra)
         if no_adapter and cfg.generation.adapter:
             cfg = replace(cfg, generation=replace(cfg.generation, adapter=None))
         live_generation(cfg.index_dir)  # a missing index is reported before any model is loaded

@@ -52,7 +52,7 @@ class GenerationConfig:
     endpoint: str | None = None  # e.g. http://localhost:8000/v1 for vLLM, llama.cpp server or TGI
     api_key_env: str = "OPENAI_API_KEY"  # name of the variable holding the endpoint's key, if it needs one
     adapter: str | None = None  # LoRA adapter directory; None = no adapter
-    max_new_tokens: int = 160
+    max_new_tokens: int = 100  # 1-3 cited sentences; decode runs ~17 tokens/s on 2 cores (bench/bench_answer.py)
     temperature: float = 0.0  # greedy by default: answers must be reproducible
     context_words: int = 600  # passage budget in the prompt: prefill dominates CPU latency
     device: str | None = None  # cpu | cuda; None picks cuda when present
