@@ -37,11 +37,11 @@ index: models
 run: index
 	$(BIN)/copilot ask "$(QUESTION)" --index $(INDEX)
 
-test: index
+test: index lint
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check copilot index finetune tests
+	$(BIN)/ruff check copilot index finetune tests bench
 	$(BIN)/mypy copilot index finetune
 
 clean:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -108,7 +109,7 @@ def main() -> None:
     embedder.embed_query("warm up")
     docs = [MARLIN, ROOT / "corpus" / "manuals"]
     work = Path(tempfile.mkdtemp(prefix="bench-index-"))
-    result: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores", "docs": [str(d) for d in docs]}
+    result: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "docs": [str(d) for d in docs]}
     try:
         shutil.copytree(MARLIN, work / "docs" / "marlin")
         shutil.copytree(ROOT / "corpus" / "manuals", work / "docs" / "manuals", ignore=shutil.ignore_patterns("pdf"))

@@ -10,7 +10,7 @@ Heavy libraries (torch, transformers, FAISS, Gradio) load only when first used.
 
 from copilot.app import Copilot
 from copilot.config import CopilotConfig, load_config
-from copilot.records import Answer, AnomalyEvent, AnomalyReport, Citation, Passage
+from copilot.records import AnomalyEvent, AnomalyReport, Answer, Citation, Passage
 
 __all__ = ["Answer", "AnomalyEvent", "AnomalyReport", "Citation", "Copilot", "CopilotConfig", "Passage", "load_config"]
 __version__ = "0.1.0"

@@ -17,7 +17,7 @@ import pandas as pd
 from copilot import qa
 from copilot.config import CopilotConfig, load_config
 from copilot.llm import Generator, make_generator
-from copilot.records import Answer, AnomalyReport
+from copilot.records import AnomalyReport, Answer
 from copilot.report import build_report
 from copilot.retrieval import Retriever
 from copilot.sensors import read_sensor_csv, read_sensor_frame

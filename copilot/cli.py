@@ -33,7 +33,7 @@ def _index_dir(args: argparse.Namespace) -> Path:
 def _config(args: argparse.Namespace, **extra: Any) -> Any:
     from copilot.config import load_config
 
-    overrides = {"index_dir": str(_index_dir(args))} if hasattr(args, "index") else {}
+    overrides: dict[str, Any] = {"index_dir": str(_index_dir(args))} if hasattr(args, "index") else {}
     if getattr(args, "embedder", None):
         overrides["index.embedder"] = args.embedder
     if getattr(args, "columns", None):

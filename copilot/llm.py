@@ -56,7 +56,7 @@ class HFGenerator:
         dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
         try:
             tokenizer = AutoTokenizer.from_pretrained(self.model_path)
-            model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=dtype)
+            model: Any = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=dtype)
         except (OSError, ValueError) as exc:
             raise ModelLoadError(f"cannot load language model from {self.model_path}: {exc}") from exc
         if self.adapter is not None:

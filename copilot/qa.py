@@ -68,10 +68,10 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
         found = retriever.code_rows(plan.codes, plan.assets)
         if found:
             text = " ".join(f"{row} [{n}]." for n, (row, _) in enumerate(found, 1))
-            passages = tuple(p for _, p in found)
-            cites = tuple(_citation(n, p, row) for n, (row, p) in enumerate(found, 1))
+            rows = tuple(p for _, p in found)
+            row_cites = tuple(_citation(n, p, row) for n, (row, p) in enumerate(found, 1))
             timings["total_s"] = time.perf_counter() - started
-            final = _with_safety(Answer(question, text, cites, passages, route="fault_code", timings=timings),
+            final = _with_safety(Answer(question, text, row_cites, rows, route="fault_code", timings=timings),
                                  retriever)
             yield final.text
             yield final

@@ -8,6 +8,7 @@ is a work-order question where the newest record wins. Pure functions over the q
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 ASSET_RE = re.compile(r"\b([A-Za-z]{1,3})-?(\d{3})\b")
@@ -71,7 +72,7 @@ def plan_query(question: str, known_assets: set[str] | None = None) -> QueryPlan
 FOLLOW_UP_RE = re.compile(r"\b(it|its|that|this|those|these|them|there|same|the one|and)\b", re.IGNORECASE)
 
 
-def contextual_query(question: str, history: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> str:
+def contextual_query(question: str, history: Sequence[tuple[str, str]]) -> str:
     """A follow-up ("and what torque for that?") searched together with the previous question it refers to.
 
     A question counts as a follow-up when there is history and it is short or leans on a pronoun without naming an

@@ -91,7 +91,7 @@ def build_report(frame: SensorFrame, asset: str | None, cfg: AnomalyConfig, inde
             actions.append({"step": f"Compare with past work order {hit.chunk.section}: {action}",
                             "citation": {"source": hit.chunk.source, "section": hit.chunk.section, "page": None}})
     severities = {e.severity for e in events}
-    top_severity = int(causes[0]["severity"]) if causes else 3
+    top_severity = int(str(causes[0]["severity"])) if causes else 3
     urgency = ("high" if "high" in severities and top_severity >= 3 else "medium" if severities - {"low"}
                else "low" if events else "none")
     summary = _summary(asset, window, events, causes, urgency)

@@ -102,8 +102,8 @@ def _windows(text: str, cfg: IndexConfig) -> list[str]:
     if _words(text) <= cfg.chunk_words:
         return [text]
     units: list[tuple[str, str]] = []
-    for sep, unit in _units(text):  # a run-on unit longer than a chunk is cut into word slices
-        words = unit.split()
+    for sep, sentence in _units(text):  # a run-on unit longer than a chunk is cut into word slices
+        words = sentence.split()
         for start in range(0, len(words), cfg.chunk_words):
             units.append((sep if start == 0 else " ", " ".join(words[start:start + cfg.chunk_words])))
     windows: list[str] = []

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from index.embeddings import DEFAULT_EMBEDDER
 
-
 CHUNKER_VERSION = 2  # bump when chunking or chunk ids change, so existing indexes are re-chunked
 
 
@@ -29,7 +28,8 @@ class IndexConfig:
             raise ValueError(f"chunk_words must be >= 20, got {self.chunk_words}")
         if not 0 <= self.overlap_words < self.chunk_words:
             raise ValueError(
-                f"overlap_words must be in [0, chunk_words), got {self.overlap_words} for chunk_words {self.chunk_words}"
+                f"overlap_words must be in [0, chunk_words), got {self.overlap_words} "
+                f"for chunk_words {self.chunk_words}"
             )
         if self.embed_batch_size < 1:
             raise ValueError(f"embed_batch_size must be >= 1, got {self.embed_batch_size}")

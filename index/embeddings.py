@@ -71,7 +71,8 @@ def make_embedder(model: str = DEFAULT_EMBEDDER, batch_size: int = 32, device: s
 def embedding_dimension(embedder: Embeddings) -> int:
     """The vector size, read from the model when it says, else measured on one string."""
     client = getattr(embedder, "_client", None)
-    getter = getattr(client, "get_embedding_dimension", None) or getattr(client, "get_sentence_embedding_dimension", None)
+    getter = getattr(client, "get_embedding_dimension", None) or getattr(
+        client, "get_sentence_embedding_dimension", None)
     if getter is not None:
         dim = getter()
         if dim:

@@ -72,9 +72,9 @@ def writer_lock(index_dir: Path, wait_s: float = 600.0) -> Iterator[None]:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
-            except BlockingIOError:
+            except BlockingIOError as exc:
                 if time.monotonic() > deadline:
-                    raise IndexStoreError(f"index at {index_dir} is locked by another writer; try again later")
+                    raise IndexStoreError(f"index at {index_dir} is locked by another writer; try again later") from exc
                 time.sleep(0.2)
         try:
             yield

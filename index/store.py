@@ -74,7 +74,7 @@ def load_store(folder: Path, embedder: Embeddings) -> Any:
                           distance_strategy=strategy.MAX_INNER_PRODUCT)
 
 
-def search_vector(store: Any, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+def search_vector(store: Any, vector: Sequence[float] | Any, k: int) -> list[tuple[str, float]]:
     """Top-k (chunk_id, cosine) for a normalised query vector."""
     if store.index.ntotal == 0:
         return []

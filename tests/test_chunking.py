@@ -24,7 +24,8 @@ def test_chunks_keep_heading_path_section_and_page() -> None:
 
 
 def test_a_long_table_is_split_between_rows_and_every_piece_repeats_the_header(tmp_path: Path) -> None:
-    rows = "\n".join(f"| E{100 + i} | ALARM TEXT NUMBER {i} | meaning of alarm number {i} in words |" for i in range(60))
+    rows = "\n".join(f"| E{100 + i} | ALARM TEXT NUMBER {i} | meaning of alarm number {i} in words |"
+                     for i in range(60))
     chunks = chunks_of(f"# T\n\n## 9 Codes\n\n| Code | Text | Meaning |\n|---|---|---|\n{rows}\n", tmp_path,
                        chunk_words=60, overlap_words=10)
     assert len(chunks) > 3

@@ -2,8 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from index import HybridIndex, IndexConfig, build_index, sync_index
-from index import layout
+from index import HybridIndex, IndexConfig, build_index, layout, sync_index
 from index.errors import IndexMismatchError, IndexNotFoundError
 from tests.fakes import HashingEmbedder
 

@@ -1,8 +1,9 @@
 """Shorthand normalisation accuracy on MaintNorm (real mining work-order texts, token-aligned raw -> normalised).
 
-Read from ../shared/data/work_orders/maintnorm (never copied). Comparison is case-blind (keyword search lower-cases everything). Tokens whose gold form is a mask (`<id>`,
-`<num>`, ...) are excluded: masking identifiers is MaintNorm's task, not ours. Reported: accuracy over all other tokens, accuracy on
-the tokens that need a change (gold differs from the lower-cased raw token), and the lower-case-only baseline.
+Read from ../shared/data/work_orders/maintnorm (never copied). Comparison is case-blind (keyword search lower-cases
+everything). Tokens whose gold form is a mask (`<id>`, `<num>`, ...) are excluded: masking identifiers is MaintNorm's
+task, not ours. Reported: accuracy over all other tokens, accuracy on the tokens that need a change (gold differs from
+the lower-cased raw token), and the lower-case-only baseline.
 """
 
 from __future__ import annotations
