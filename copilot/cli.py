@@ -162,6 +162,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_analyse(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    if args.fit or args.plot:
+        raise CopilotError("`copilot analyse --fit/--plot` is not yet available; use --fit-rows N for the baseline")
     copilot = _load_copilot(args)
     if args.fit_rows is not None:
         copilot.cfg = replace(copilot.cfg, anomaly=replace(copilot.cfg.anomaly, fit_rows=args.fit_rows))
