@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from copilot import citations, extractive, prompts
 from copilot.config import GenerationConfig
 from copilot.llm import Generator
-from copilot.query import contextual_query
+from copilot.query import QueryPlan, contextual_query
 from copilot.records import Answer, Citation, Passage
 from copilot.retrieval import Retriever
 
@@ -46,6 +46,15 @@ def _with_safety(answer: Answer, retriever: Retriever) -> Answer:
     banner = "\n".join(f"⚠ {w}" for w in warnings)
     return Answer(answer.question, f"{banner}\n{answer.text}", answer.citations, answer.passages, answer.abstained,
                   answer.unsupported, tuple(warnings), answer.route, answer.timings)
+
+
+def _coverage_gap(plan: QueryPlan, retriever: Retriever) -> str:
+    """Why the indexed documents cannot answer: an unknown asset, or no record on the dates asked about."""
+    if plan.unknown_assets and not plan.assets:
+        return f"no documents or records for {', '.join(plan.unknown_assets)}"
+    if plan.history and plan.dates and not retriever.has_records(plan):
+        return f"no records dated {', '.join(plan.dates)}" + (f" for {', '.join(plan.assets)}" if plan.assets else "")
+    return ""
 
 
 def answer(question: str, retriever: Retriever, generator: Generator, cfg: GenerationConfig, *,
@@ -78,6 +87,11 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
             return
     passages, nearest = retriever.retrieve(search_text, asset=asset)
     timings["retrieve_s"] = time.perf_counter() - started
+    gap = _coverage_gap(plan, retriever)
+    if gap:  # the question is about an asset or a date the records do not have: say so, never a near match
+        timings["total_s"] = time.perf_counter() - started
+        yield _abstain(question, nearest, timings, gap)
+        return
     if not passages:
         timings["total_s"] = time.perf_counter() - started
         yield _abstain(question, nearest, timings, "no passage cleared the relevance floor")

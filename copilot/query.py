@@ -39,6 +39,7 @@ class QueryPlan:
 
     assets: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
+    unknown_assets: tuple[str, ...] = ()  # ids shaped like this plant's assets (same prefix) but not in its register
     history: bool = False  # about past work (work orders, alarm logs) rather than the manuals
     recency: bool = False  # "last time": the newest matching record wins
     events: bool = False  # about alarm/event lines (readings, trips, acknowledgements)
@@ -48,11 +49,14 @@ class QueryPlan:
 
 def plan_query(question: str, known_assets: set[str] | None = None) -> QueryPlan:
     """Analyse a question (pure). `known_assets` keeps model numbers like 'CP-80' from passing as assets."""
-    assets = []
+    assets, unknown = [], []
+    prefixes = {a.split("-")[0] for a in known_assets or ()}
     for letters, digits in ASSET_RE.findall(question):
         asset = f"{letters.upper()}-{digits}"
         if known_assets is None or asset in known_assets:
             assets.append(asset)
+        elif letters.upper() in prefixes:  # "P-109" in a plant of P-101..P-103; "IM-200" is a model number
+            unknown.append(asset)
     codes = [f"{a}{d}" for a, d in CODE_RE.findall(question) if f"{a}-{d}" not in assets]
     dates = list(ISO_DATE_RE.findall(question))
     for day, month, year in DAY_MONTH_YEAR_RE.findall(question):
@@ -63,6 +67,7 @@ def plan_query(question: str, known_assets: set[str] | None = None) -> QueryPlan
     history = bool(HISTORY_RE.search(question)) or bool(dates)
     return QueryPlan(
         assets=tuple(dict.fromkeys(assets)), codes=tuple(dict.fromkeys(codes)), history=history,
+        unknown_assets=tuple(dict.fromkeys(unknown)),
         recency=history and bool(RECENCY_RE.search(question)), dates=tuple(dict.fromkeys(dates)),
         events=history and bool(EVENT_RE.search(question)),
         meaning=bool(codes) and bool(MEANING_RE.search(question)),

@@ -68,6 +68,15 @@ class Retriever:
         ordered = sorted(scored.values(), key=lambda sh: (-sh[0], sh[1].chunk.chunk_id))
         return [replace(hit, score=score) for score, hit in ordered[:k]]
 
+    def has_records(self, plan: QueryPlan) -> bool:
+        """Whether any work order or log record of the named assets falls on the named dates."""
+        scope = set(plan.assets)
+        return any(
+            c.doc_type in ("work_order", "log") and c.date and any(c.date.startswith(d) for d in plan.dates)
+            and (not scope or scope & set(c.assets))
+            for c in self.index.chunks
+        )
+
     def code_rows(self, codes: tuple[str, ...], assets: tuple[str, ...] = ()) -> list[tuple[str, Passage]]:
         """For each code, its defining fault-code table row, from the named assets' manuals when assets are named."""
         scope = set(assets)

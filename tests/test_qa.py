@@ -93,3 +93,15 @@ def test_a_follow_up_question_is_searched_with_the_question_it_refers_to(make_co
     follow = copilot.ask("and what torque for the gland nuts on that?", history=[(first.question, first.text)])
     assert not follow.abstained and "25 N·m" in follow.text
     assert any(m["content"] == first.question for m in generator.prompts[-1])  # the model sees the history too
+
+
+def test_an_asset_the_plant_does_not_have_is_not_answered_from_a_look_alike(make_copilot) -> None:
+    copilot, _ = make_copilot("ignored")
+    answer = copilot.ask("when was the seal on P-909 last replaced?")
+    assert answer.abstained and "no documents or records for P-909" in answer.unsupported[0]
+
+
+def test_a_history_question_about_dates_with_no_records_abstains(make_copilot) -> None:
+    copilot, _ = make_copilot("ignored")
+    assert copilot.ask("did we replace the seal on P-901 back in 2019?").abstained
+    assert not copilot.ask("did we replace the seal on P-901 in 2024?").abstained

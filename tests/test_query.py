@@ -33,3 +33,8 @@ def test_dates_are_read_in_technician_formats() -> None:
     plan = plan_query("C-202 oil filter changes in 2024 - how many?", KNOWN)
     assert plan.dates == ("2024",) and plan.history
     assert plan_query("what was the reading on C-201 at 2025-02-27?", KNOWN).events
+
+
+def test_ids_shaped_like_the_plants_assets_but_unknown_are_noted() -> None:
+    plan = plan_query("when was the seal on P-109 last replaced? and the IM-200 motor?", KNOWN)
+    assert plan.unknown_assets == ("P-109",) and plan.assets == ()
