@@ -68,7 +68,11 @@ def answer(question: str, retriever: Retriever, generator: Generator, cfg: Gener
 
 def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg: GenerationConfig, *,
                   history: Sequence[tuple[str, str]] = (), asset: str | None = None) -> Iterator[str | Answer]:
-    """Yield text pieces as the answer is written, then the checked Answer (always last)."""
+    """Yield text pieces as the answer is written, then the checked Answer (always last).
+
+    The pieces are the model's draft as it decodes, for a responsive display; the final Answer is authoritative. When
+    the draft fails the checks, the Answer carries the documents' own lines instead, and a UI replaces the draft.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     search_text = contextual_query(question, history)  # follow-ups are searched with what they refer to
