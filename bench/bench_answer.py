@@ -55,9 +55,8 @@ def main() -> None:
         if hasattr(copilot.generator, "count_tokens"):
             from copilot import prompts
 
-            passages = copilot.retriever.search(question)
-            prompt_tokens.append(copilot.generator.count_tokens(
-                prompts.qa_messages(question, passages, copilot.cfg.generation.context_words)))
+            prompt_tokens.append(copilot.generator.count_tokens(  # the passages this answer's prompt held
+                prompts.qa_messages(question, answer.passages, copilot.cfg.generation.context_words)))
     result = {
         "model": copilot.generator.name, "questions": len(total),
         "first_token_p50_s": round(statistics.median(first), 2), "first_token_p95_s": round(percentile(first, .95), 2),

@@ -34,7 +34,8 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_RE.split(text.strip()) if s and s.strip()]
 
 
-def _numbers(text: str) -> set[str]:
+def numbers_in(text: str) -> set[str]:
+    """The numbers a text states as claims (thousands separators dropped), identifiers excluded."""
     return {n.replace(",", "") for n in NUMBER_RE.findall(text)}
 
 
@@ -71,7 +72,7 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
     Numbers the question itself states ("P-101 reads 6 L/min") are not claims of the answer and are not checked.
     """
     by_n = {p.n: p for p in passages}
-    given = _numbers(question)
+    given = numbers_in(question)
     k = max(by_n) if by_n else 0
     out_sentences: list[str] = []
     citations: dict[int, Citation] = {}
@@ -85,8 +86,8 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
             if support(bare, best.text) >= min_support:
                 cited = [best.n]
         supported = [n for n in cited if support(bare, by_n[n].text) >= min_support]
-        cited_numbers = set().union(*(_numbers(by_n[n].text) for n in cited)) if cited else set()
-        missing_numbers = _numbers(bare) - cited_numbers - given
+        cited_numbers = set().union(*(numbers_in(by_n[n].text) for n in cited)) if cited else set()
+        missing_numbers = numbers_in(bare) - cited_numbers - given
         if not supported or missing_numbers:
             reason = f" (numbers not in cited passage: {', '.join(sorted(missing_numbers))})" if missing_numbers else ""
             unsupported.append(bare + reason)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from copilot.records import Passage
+from index.loaders.tabular import record_fields
 from index.normalize import tokenize, tokenize_query
 
 # Expected answer types: a question asking for a torque is only answered by a line that states one.
@@ -68,11 +69,7 @@ def render_row(row: str, header: list[str] | None) -> str:
 
 def render_record(passage: Passage) -> str:
     """A work-order record as a technician reads it: id, date, problem, cause, action, parts."""
-    fields = {}
-    for line in passage.text.splitlines():
-        key, sep, value = line.partition(": ")
-        if sep:
-            fields[key.strip().lower()] = value.strip()
+    fields = {key.lower(): value for key, value in record_fields(passage.text).items()}
     parts = [passage.section or "", fields.get("closed", fields.get("opened", ""))[:10]]
     head = " ".join(p for p in parts if p)
     body = "; ".join(f"{k} {fields[k]}" for k in ("problem", "cause", "action", "parts") if fields.get(k))

@@ -16,19 +16,10 @@ from copilot.diagnosis import FailureMode, failure_mode_from_record, rank_failur
 from copilot.records import AnomalyReport
 from copilot.retrieval import Retriever
 from copilot.sensors import SensorFrame
-from index.records import Chunk
+from index.loaders.tabular import record_fields
 from index.search import HybridIndex
 
 URGENCY_TEXT = {"high": "act now", "medium": "plan a repair this week", "low": "watch", "none": "no action"}
-
-
-def _fields(chunk: Chunk) -> dict[str, str]:
-    out = {}
-    for line in chunk.text.splitlines():
-        key, sep, value = line.partition(": ")
-        if sep:
-            out[key.strip()] = value.strip()
-    return out
 
 
 def fmea_rows(index: HybridIndex) -> list[FailureMode]:
@@ -36,7 +27,7 @@ def fmea_rows(index: HybridIndex) -> list[FailureMode]:
     rows = []
     for chunk in index.chunks:
         if chunk.kind == "record" and "signature: " in chunk.text:
-            row = failure_mode_from_record(_fields(chunk))
+            row = failure_mode_from_record(record_fields(chunk.text))
             if row is not None:
                 rows.append(row)
     return rows
@@ -47,7 +38,7 @@ def asset_type_of(asset: str | None, index: HybridIndex, rows: list[FailureMode]
     if asset:
         for chunk in index.chunks:
             if chunk.doc_type == "work_order" and asset in chunk.assets:
-                kind = _fields(chunk).get("asset_type")
+                kind = record_fields(chunk.text).get("asset_type")
                 if kind:
                     return kind
     overlap: dict[str, int] = {}
@@ -86,7 +77,7 @@ def build_report(frame: SensorFrame, asset: str | None, cfg: AnomalyConfig, inde
                                 "citation": {"source": source, "section": section, "page": page}})
         query = f"{cause['failure_mode']} {cause['component']}".replace("_", " ")
         for hit in index.search(query, k=2, asset=asset, doc_types=["work_order"]) if asset else []:
-            fields = _fields(hit.chunk)
+            fields = record_fields(hit.chunk.text)
             action = fields.get("action") or hit.chunk.text.splitlines()[0]
             actions.append({"step": f"Compare with past work order {hit.chunk.section}: {action}",
                             "citation": {"source": hit.chunk.source, "section": hit.chunk.section, "page": None}})

@@ -51,13 +51,10 @@ class Retriever:
         plan = self.plan(query, asset)
         scope = set(plan.assets) if self.cfg.asset_scope else set()
 
-        def in_scope(chunk: Chunk) -> bool:
-            return not scope or not chunk.assets or bool(scope & set(chunk.assets))
-
         depth = max(k * 3, 12)
         scored: dict[str, tuple[float, Hit]] = {}
         for side, weight in side_weights(plan).items():
-            hits = self.index.search(query, k=depth, doc_types=SIDES[side], where=in_scope,
+            hits = self.index.search(query, k=depth, doc_types=SIDES[side], where=lambda c: _in_scope(c, scope),
                                      candidates=self.cfg.candidates)
             recency = plan.recency and side != "manual"
             if recency:
@@ -83,7 +80,7 @@ class Retriever:
         found: list[tuple[str, Passage]] = []
         for code in codes:
             candidates = [c for c in self.index.chunks if c.doc_type in SIDES["manual"] and code in c.text
-                          and (not scope or not c.assets or scope & set(c.assets))]
+                          and _in_scope(c, scope)]
             passages = [to_passage(len(found) + 1, Hit(c, 0.0, 1.0)) for c in candidates]
             row = extractive.code_row(code, passages)
             if row is not None:
@@ -108,6 +105,11 @@ class Retriever:
     def search(self, query: str, *, asset: str | None = None, k: int | None = None) -> list[Passage]:
         """Relevant passages numbered [1]..[k] in rank order; empty when nothing clears the floor."""
         return self.retrieve(query, asset=asset, k=k)[0]
+
+
+def _in_scope(chunk: Chunk, scope: set[str]) -> bool:
+    """A chunk answers for the named assets when it is theirs or general (tagged with no asset)."""
+    return not scope or not chunk.assets or bool(scope & set(chunk.assets))
 
 
 def _bonus(chunk: Chunk, plan: QueryPlan) -> float:

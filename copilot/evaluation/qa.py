@@ -15,12 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from copilot.citations import numbers_in
 from copilot.evaluation import load_qa
 from copilot.evaluation.retrieval import matches_gold
 from copilot.records import Answer
 from index.records import Chunk
-
-NUMBER_RE = re.compile(r"(?<![\w.\-/])(\d+(?:[.,]\d+)*)(?![\w\-])")
 
 
 def _cited_chunks(answer: Answer, by_id: dict[str, Chunk]) -> list[Chunk]:
@@ -34,11 +33,8 @@ def bad_numbers(answer: Answer, by_id: dict[str, Chunk]) -> set[str]:
     # Safety banners are quoted verbatim from the cited sections (not from the cited chunk itself): not claims.
     body = "\n".join(line for line in answer.text.splitlines() if not line.startswith("⚠"))
     text = re.sub(r"\[\d+\]", "", body)
-    stated = {n.replace(",", "") for n in NUMBER_RE.findall(text)} - {
-        n.replace(",", "") for n in NUMBER_RE.findall(answer.question)}
     cited = " ".join(c.text for c in _cited_chunks(answer, by_id))
-    present = {n.replace(",", "") for n in NUMBER_RE.findall(cited)}
-    return stated - present
+    return numbers_in(text) - numbers_in(answer.question) - numbers_in(cited)
 
 
 def evaluate_qa(qa_path: Path, copilot: Any, limit: int | None = None) -> dict[str, Any]:
