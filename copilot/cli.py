@@ -18,8 +18,6 @@ from index.layout import live_generation as require_index
 
 NOT_YET = {
     "batch": "the batch log-summarisation job",
-    "ui": "the Gradio chat UI",
-    "serve": "the HTTP API",
     "finetune": "LoRA fine-tuning",
 }
 
@@ -233,6 +231,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    from copilot.service import CopilotService, ensure_port_free
+
+    ensure_port_free(args.host, args.port)
+    from copilot.ui.app import launch_ui
+
+    launch_ui(CopilotService(_load_copilot(args)), args.host, args.port)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from copilot.service import CopilotService, ensure_port_free
+
+    ensure_port_free(args.host, args.port)
+    from copilot.server import serve
+
+    serve(CopilotService(_load_copilot(args)), args.host, args.port)
+    return 0
+
+
 def cmd_not_yet(args: argparse.Namespace) -> int:
     raise CopilotError(f"`copilot {args.command}` ({NOT_YET[args.command]}) is not yet available in this version")
 
@@ -313,15 +331,15 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--asset", help="only this asset")
     p.set_defaults(func=cmd_not_yet)
 
-    p = sub.add_parser("ui", parents=[common, model], help="the Gradio chat UI (not yet available)")
-    p.add_argument("--host", default="127.0.0.1")
+    p = sub.add_parser("ui", parents=[common, model], help="the web UI: chat, documents, sensors, batch reports")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=7860)
-    p.set_defaults(func=cmd_not_yet)
+    p.set_defaults(func=cmd_ui)
 
-    p = sub.add_parser("serve", parents=[common, model], help="the HTTP API (not yet available)")
-    p.add_argument("--host", default="127.0.0.1")
+    p = sub.add_parser("serve", parents=[common, model], help="the HTTP API (OpenAPI at /openapi.json)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000)
-    p.set_defaults(func=cmd_not_yet)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("finetune", help="LoRA fine-tuning: train, eval, export (not yet available)")
     p.add_argument("action", choices=["train", "eval", "export"])

@@ -1,0 +1,32 @@
+"""Shared set-up of the UI, API and browser tests: a real tiny index (hashing embedder) behind a CopilotService."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from copilot import Copilot, load_config
+from copilot.service import CopilotService, ServiceConfig
+from index import IndexConfig, build_index
+from tests.fakes import HashingEmbedder, ScriptedGenerator
+
+QUESTION = "What torque for the seal gland nuts?"
+REPLY = "Tighten the seal gland nuts to 25 N·m [1]."
+
+
+def make_service(corpus: Path, workdir: Path, *replies: str, slots: int = 1) -> tuple[CopilotService,
+                                                                                        ScriptedGenerator]:
+    """Index `corpus` into workdir/idx with the hashing embedder; answers come from a scripted generator."""
+    embedder = HashingEmbedder(64)
+    index_dir = workdir / "idx"
+    build_index([corpus], index_dir, lambda: embedder, IndexConfig(embedder="fake"))
+    generator = ScriptedGenerator(*(replies or (REPLY,)))
+    cfg = load_config(None, {"index_dir": str(index_dir), "index.embedder": "fake"})
+    copilot = Copilot.load(cfg, generator=generator, embedder=embedder)
+    return CopilotService(copilot, ServiceConfig(generation_slots=slots)), generator
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
