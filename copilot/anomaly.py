@@ -1,94 +1,107 @@
-"""detect(frame, cfg) -> list[AnomalyEvent]: robust per-channel baseline (median/MAD) and event merging. Pure.
+"""Sensor frame -> Detection: operating states, smoothing, a detector fitted on normal rows, calibrated scores, events.
 
-The baseline is fitted on rows known to be normal (the first `fit_rows`, or the first 30% of the log), so a slow
-drift such as bearing wear is not absorbed into it the way a rolling window would absorb it. Scores are robust
-z-scores, lightly smoothed so one spike is not an event; contiguous abnormal samples become one event.
+The detector is fitted on rows known to be normal: a separate normal-operation log (`fit`), the first `fit_rows`, or
+the first `fit_fraction` of the log. Off/idle samples are left out of fitting and scoring (`copilot.states`), so a
+stop is not an anomaly. Signals are smoothed with a centred window before scoring (a sustained change is what a
+planner acts on; a one-sample spike is not), and every detector's score is calibrated on the fit rows so 1.0 is the
+alarm level. Pure apart from the detector's own fitting.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from copilot.config import AnomalyConfig
+from copilot.detectors import make_detector
+from copilot.errors import SensorDataError
+from copilot.events import build_events, hysteresis
 from copilot.records import AnomalyEvent
+from copilot.states import OperatingStates, operating_states
 
-MAD_SCALE = 1.4826  # makes MAD a consistent estimator of the standard deviation for normal data
-DEFAULT_FIT_FRACTION = 0.3
-
-
-def fit_rows_for(frame: pd.DataFrame, cfg: AnomalyConfig) -> int:
-    rows = cfg.fit_rows if cfg.fit_rows is not None else int(len(frame) * DEFAULT_FIT_FRACTION)
-    return max(min(rows, len(frame)), min(len(frame), 10))
+MIN_FIT_ROWS = 10
 
 
-def robust_scores(frame: pd.DataFrame, cfg: AnomalyConfig) -> pd.DataFrame:
-    """Signed robust z-score of every sample against the normal-period median and MAD, smoothed over 3 samples."""
-    normal = frame.iloc[: fit_rows_for(frame, cfg)]
-    median = normal.median()
-    spread = MAD_SCALE * (normal - median).abs().median()
-    floor = 0.01 * median.abs().clip(lower=1e-6) + 1e-9  # a flat channel must not make every wiggle infinite
-    spread = np.maximum(spread, floor)
-    z = (frame - median) / spread
-    return z.rolling(3, center=True, min_periods=1).median()
+@dataclass(frozen=True)
+class Detection:
+    """Everything one detector run found, aligned with the frame's rows."""
+
+    detector: str
+    index: pd.DatetimeIndex
+    channels: list[str]
+    score: np.ndarray  # (n,) calibrated, NaN where not scored (off, settling, no data)
+    deviation: np.ndarray  # (n, c) signed robust z of each smoothed channel
+    abnormal: np.ndarray  # (n,) bool after hysteresis
+    events: list[AnomalyEvent]
+    states: OperatingStates
+    fit_info: dict[str, Any] = field(default_factory=dict)
 
 
-def _runs(mask: np.ndarray, merge_gap: int) -> list[tuple[int, int]]:
-    """(start, end) index pairs of True runs, merging runs separated by at most `merge_gap` samples."""
-    runs: list[tuple[int, int]] = []
-    idx = np.flatnonzero(mask)
-    if idx.size == 0:
-        return runs
-    start = prev = int(idx[0])
-    for i in idx[1:]:
-        i = int(i)
-        if i - prev > merge_gap + 1:
-            runs.append((start, prev))
-            start = i
-        prev = i
-    runs.append((start, prev))
-    return runs
+def fit_rows_for(n: int, cfg: AnomalyConfig) -> int:
+    rows = cfg.fit_rows if cfg.fit_rows is not None else int(n * cfg.fit_fraction)
+    return max(min(rows, n), min(n, MIN_FIT_ROWS))
 
 
-def detect(frame: pd.DataFrame, cfg: AnomalyConfig) -> list[AnomalyEvent]:
-    """Find abnormal windows; each event names its channels, peak, direction and severity."""
+def smooth(values: np.ndarray, running: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling mean over running samples only (off samples neither count nor get pulled in), gap-filled."""
+    masked = np.where(running[:, None], values, np.nan)
+    frame = pd.DataFrame(masked)
+    if window > 1:
+        frame = frame.rolling(window, center=True, min_periods=1).mean()
+    return frame.ffill().bfill().fillna(0.0).to_numpy()
+
+
+def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | None = None,
+                  detector: str | None = None) -> Detection:
+    """Fit the configured detector on normal rows and score every row of `frame`.
+
+    Args:
+        frame: DatetimeIndex, numeric channel columns (as `read_sensor_frame` gives).
+        fit: a separate normal-operation frame with the same channels; else the first rows of `frame` are used.
+        detector: override `cfg.detector` (the evaluation compares all of them on the same data).
+    Raises:
+        SensorDataError: too few normal running rows to fit on, or a fit log without the frame's channels.
+    """
+    channels = [str(c) for c in frame.columns]
+    raw = frame.to_numpy(dtype=float)
+    states = operating_states(raw, channels, cfg.settle, cfg.states)
+    values = smooth(raw, states.running, cfg.window)
+    if fit is not None:
+        missing = [c for c in channels if c not in fit.columns]
+        if missing:
+            raise SensorDataError(f"the fit log has no column(s) {missing}: give a normal-operation log with the "
+                                  f"same channels as the analysed one ({channels})")
+        fit_raw = fit[channels].to_numpy(dtype=float)
+        fit_states = operating_states(fit_raw, channels, cfg.settle, cfg.states)
+        normal = smooth(fit_raw, fit_states.running, cfg.window)[fit_states.scored]
+        info: dict[str, Any] = {"source": "fit log", "rows": int(len(fit_raw))}
+    else:
+        rows = fit_rows_for(len(raw), cfg)
+        normal = values[:rows][states.scored[:rows]]
+        info = {"source": "first rows", "rows": rows}
+    if len(normal) < MIN_FIT_ROWS:
+        raise SensorDataError(
+            f"only {len(normal)} normal running samples to fit on (need {MIN_FIT_ROWS}): pass --fit-rows N with more "
+            "rows, or --fit FILE with a normal-operation log")
+    model = make_detector(cfg, detector)
+    model.fit(normal)
+    scores = model.score(values)
+    score = np.where(states.scored, scores.score, np.nan)
+    abnormal = hysteresis(np.nan_to_num(score, nan=0.0), cfg.release) & states.scored
+    normal_level = np.nanmedian(normal, axis=0)
+    events = build_events(frame.index, raw, channels, score, scores.deviation, scores.contribution, abnormal, cfg,
+                          normal_level, model.name)
+    info.update({"running_samples_fitted": int(len(normal)), "detector": model.name, "window": cfg.window,
+                 "state_channels": list(states.state_channels), "stops": states.stops,
+                 "off_share": round(states.off_share, 4)})
+    return Detection(model.name, frame.index, channels, score, scores.deviation, abnormal, events, states, info)
+
+
+def detect(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | None = None) -> list[AnomalyEvent]:
+    """The events of `run_detection` (the baseline's original entry point)."""
     if frame.empty:
         return []
-    z = robust_scores(frame, cfg)
-    abnormal = z.abs() > cfg.z_threshold
-    any_abnormal = abnormal.any(axis=1).to_numpy()
-    events = []
-    for start, end in _runs(any_abnormal, cfg.merge_gap):
-        window = z.iloc[start:end + 1]
-        flags = abnormal.iloc[start:end + 1]
-        if int(flags.any(axis=1).sum()) < cfg.min_points:
-            continue
-        channels = [c for c in frame.columns if flags[c].sum() >= max(1, cfg.min_points // 2)]
-        if not channels:
-            continue
-        peak_abs = window[channels].abs()
-        peak_channel = str(peak_abs.max().idxmax())
-        peak_row = int(np.nanargmax(peak_abs[peak_channel].to_numpy()))
-        peak_z = float(window[peak_channel].iloc[peak_row])
-        signs = {np.sign(window[c][flags[c]].mean()) for c in channels}
-        direction = "mixed" if len(signs) > 1 else ("up" if signs.pop() > 0 else "down")
-        ratio = abs(peak_z) / cfg.z_threshold
-        severity = "high" if ratio >= 2.0 else "medium" if ratio >= 1.3 else "low"
-        events.append(AnomalyEvent(
-            start=frame.index[start].isoformat(), end=frame.index[end].isoformat(), channels=tuple(channels),
-            peak_channel=peak_channel, peak_value=float(frame[peak_channel].iloc[start + peak_row]),
-            peak_score=round(peak_z, 2), direction=direction, severity=severity, points=end - start + 1,
-        ))
-    return events
-
-
-def channel_directions(frame: pd.DataFrame, event: AnomalyEvent, cfg: AnomalyConfig) -> dict[str, str]:
-    """For each channel of an event: 'up', 'down' or 'erratic' (both signs beyond the threshold)."""
-    z = robust_scores(frame, cfg).loc[event.start:event.end]
-    out = {}
-    for channel in event.channels:
-        series = z[channel]
-        high = bool((series > cfg.z_threshold).any())
-        low = bool((series < -cfg.z_threshold).any())
-        out[channel] = "erratic" if high and low else "up" if high else "down"
-    return out
+    return run_detection(frame, cfg, fit).events

@@ -96,14 +96,44 @@ class Copilot:
         """Hybrid search without generation."""
         return self.index.search(query, k=k, asset=asset, candidates=self.cfg.retrieval.candidates)
 
-    def analyse(self, data: str | Path | pd.DataFrame, asset: str | None = None) -> AnomalyReport:
-        """Detect anomalies in a sensor log and rank likely failure modes with cited repair actions."""
+    def analyse(self, data: str | Path | pd.DataFrame, asset: str | None = None, *,
+                fit: str | Path | pd.DataFrame | None = None, fit_rows: int | None = None,
+                detector: str | None = None, plot: str | Path | None = None, summarise: bool = True
+                ) -> AnomalyReport:
+        """Detect anomalies in a sensor log and rank likely failure modes with cited repair actions.
+
+        Args:
+            data: a sensor CSV path, or a DataFrame (a timestamp column or a DatetimeIndex; wide or long form).
+            asset: the asset id (default: from the file name), used to find its type and past work orders.
+            fit: a normal-operation log (path or DataFrame) to fit the detector on; else `fit_rows`, else the
+                configured share of the first rows.
+            detector: robust | pca | gru | ensemble (default: `anomaly.detector` of the config).
+            plot: write a PNG of the channels with the anomaly windows shaded (`copilot.plot.plot_report`).
+            summarise: let the language model word the summary from the evidence (checked; templated otherwise).
+        Raises:
+            SensorDataError: unreadable log, or too few normal rows to fit on.
+        """
         if isinstance(data, pd.DataFrame):
             frame = read_sensor_frame(data)
         else:
             frame = read_sensor_csv(data)
             asset = asset or asset_from_name(Path(data).stem)
-        return build_report(frame, asset, self.cfg.anomaly, self.index, self.retriever)
+        cfg = self.cfg.anomaly
+        if fit_rows is not None:
+            cfg = replace(cfg, fit_rows=fit_rows)
+        if detector is not None:
+            cfg = replace(cfg, detector=detector)
+        normal = None
+        if fit is not None:
+            fit_frame = read_sensor_frame(fit, "fit frame") if isinstance(fit, pd.DataFrame) else read_sensor_csv(fit)
+            normal = fit_frame.data
+        report = build_report(frame, asset, cfg, self.index, self.retriever,
+                              self.generator if summarise else None, fit=normal)
+        if plot is not None:
+            from copilot.plot import plot_report
+
+            plot_report(frame, report, plot)
+        return report
 
 
 def asset_from_name(name: str) -> str | None:

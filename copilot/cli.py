@@ -158,28 +158,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    if args.fit or args.plot:
-        raise CopilotError("`copilot analyse --fit/--plot` is not yet available; use --fit-rows N for the baseline")
+    if args.fit and args.fit_rows is not None:
+        raise CopilotError("give either --fit FILE or --fit-rows N, not both")
     copilot = _load_copilot(args)
-    if args.fit_rows is not None:
-        copilot.cfg = replace(copilot.cfg, anomaly=replace(copilot.cfg.anomaly, fit_rows=args.fit_rows))
-    report = copilot.analyse(args.file, asset=args.asset)
+    report = copilot.analyse(args.file, asset=args.asset, fit=args.fit, fit_rows=args.fit_rows,
+                             detector=args.detector, plot=args.plot)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print(report.summary)
-    for event in report.events:
-        print(f"  event {event.start} .. {event.end}: {', '.join(event.channels)} {event.direction}, "
-              f"peak {event.peak_channel}={event.peak_value:.2f} (z {event.peak_score:+.1f}, {event.severity})")
-    for cause in report.likely_causes:
-        print(f"  likely: {cause['failure_mode']} score {cause['score']} ({'; '.join(cause['evidence'])})")
-    for action in report.actions:
-        cite = action["citation"]
-        print(f"  do: {action['step']}  [{cite['source']} {cite.get('section') or ''}]")
-    for warning in report.warnings:
-        print(f"  warning: {warning}")
+    from copilot.report import format_report
+
+    print(format_report(report))
+    if args.plot:
+        print(f"  plot: {args.plot}")
     return 0
 
 
@@ -209,6 +200,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 print(f"  {failure['kind']}: {failure['id']} {failure.get('answer', '')}", file=sys.stderr)
         print(json.dumps({k: v for k, v in result.items() if k != "failures" or args.json},
                          indent=None if args.json else 1))
+        return 0
+    if args.what == "anomalies":
+        from copilot.evaluation.anomalies import DEFAULT_SKAB, evaluate_anomalies, format_anomaly_eval
+
+        result = evaluate_anomalies(Path(args.skab) if args.skab else DEFAULT_SKAB, cfg=_config(args).anomaly)
+        print(json.dumps(result) if args.json else format_anomaly_eval(result))
         return 0
     if args.what != "retrieval":
         raise CopilotError(f"`copilot eval {args.what}` is not yet available; `eval retrieval`, `eval qa` and "
@@ -301,10 +298,12 @@ def make_parser() -> argparse.ArgumentParser:
                        help="anomaly report for a sensor CSV")
     p.add_argument("file", help="sensor CSV (wide or long form)")
     p.add_argument("--asset", help="asset id (default: from the file name)")
-    p.add_argument("--fit-rows", type=int, help="rows at the start known to be normal (baseline)")
-    p.add_argument("--fit", metavar="FILE", help="a separate normal-operation CSV to fit on (not yet available)")
+    p.add_argument("--fit-rows", type=int, help="rows at the start known to be normal (default: the first 30%%)")
+    p.add_argument("--fit", metavar="FILE", help="a separate normal-operation CSV to fit on")
+    p.add_argument("--detector", choices=["robust", "pca", "gru", "ensemble"],
+                   help="anomaly detector (default from config: robust)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--plot", metavar="PNG", help="save a plot with anomaly windows shaded (not yet available)")
+    p.add_argument("--plot", metavar="PNG", help="save a PNG of the channels with the anomaly windows shaded")
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser("eval", parents=[common, model], help="evaluate retrieval, answers or normalisation")
@@ -313,6 +312,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--maintnorm", default="../shared/data/work_orders/maintnorm",
                    help="MaintNorm folder (for `eval normalisation`)")
     p.add_argument("--split", default="test", choices=["train", "val", "test"], help="MaintNorm split")
+    p.add_argument("--skab", metavar="DIR", help="SKAB folder (for `eval anomalies`; default ../shared/data/skab)")
     p.add_argument("--limit", type=int, help="only the first N questions (for `eval qa`)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_eval)

@@ -72,21 +72,45 @@ class GenerationConfig:
 
 @dataclass(frozen=True)
 class AnomalyConfig:
-    """The robust per-channel baseline detector's parameters."""
+    """Sensor anomaly detection: which detector, how it is fitted and calibrated, and how samples become events.
 
-    window: int = 48  # rolling window (samples) for the median/MAD baseline
-    z_threshold: float = 4.0  # robust z-score above which a sample is abnormal
-    min_points: int = 3  # an event needs this many consecutive abnormal samples
+    Defaults were chosen by measurement (`copilot eval anomalies`, README "Sensor anomalies"): the robust per-channel
+    detector on smoothed signals with a threshold calibrated on the normal rows.
+    """
+
+    detector: str = "robust"  # robust (median/MAD) | pca (T2+Q) | gru (forecast residuals) | ensemble (all three)
+    window: int = 30  # centred smoothing window in samples; a sustained change is an anomaly, one spike is not
+    z_threshold: float = 8.0  # floor of the calibrated threshold, in robust z units of the smoothed signal
+    calibration_margin: float = 2.0  # threshold >= margin x the largest score seen on the normal (fit) rows
+    release: float = 1.0  # hysteresis: an event ends below release x threshold (1.0: none, measured best)
+    min_points: int = 3  # an event needs this many abnormal samples
     merge_gap: int = 6  # events closer than this many samples are one event
-    fit_rows: int | None = None  # fit the baseline on the first N rows (known normal) instead of rolling
+    fit_rows: int | None = None  # fit on the first N rows (known normal); None: the first fit_fraction of the log
+    fit_fraction: float = 0.3
+    states: bool = True  # separate off/idle from running and fit/score the running state only
+    settle: int = 3  # samples after a start (off -> running) that are not scored while the machine settles
 
     def __post_init__(self) -> None:
-        if self.window < 5:
-            raise ValueError(f"window must be >= 5, got {self.window}")
+        if self.detector not in ("robust", "pca", "gru", "ensemble"):
+            raise ValueError(f"detector must be robust, pca, gru or ensemble, got {self.detector!r}")
+        if self.window < 1:
+            raise ValueError(f"window must be >= 1, got {self.window}")
         if self.z_threshold <= 0:
             raise ValueError(f"z_threshold must be > 0, got {self.z_threshold}")
+        if self.calibration_margin < 0:
+            raise ValueError(f"calibration_margin must be >= 0, got {self.calibration_margin}")
+        if not 0 < self.release <= 1:
+            raise ValueError(f"release must be in (0, 1], got {self.release}")
         if self.min_points < 1:
             raise ValueError(f"min_points must be >= 1, got {self.min_points}")
+        if self.merge_gap < 0:
+            raise ValueError(f"merge_gap must be >= 0, got {self.merge_gap}")
+        if self.fit_rows is not None and self.fit_rows < 10:
+            raise ValueError(f"fit_rows must be >= 10 (rows known to be normal), got {self.fit_rows}")
+        if not 0 < self.fit_fraction <= 1:
+            raise ValueError(f"fit_fraction must be in (0, 1], got {self.fit_fraction}")
+        if self.settle < 0:
+            raise ValueError(f"settle must be >= 0, got {self.settle}")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from copilot.records import AnomalyEvent
+
 SEVERITY_WEIGHT = {"low": 0.6, "medium": 0.8, "high": 1.0}
 
 
@@ -56,34 +58,44 @@ def failure_mode_from_record(fields: dict[str, str]) -> FailureMode | None:
 
 
 def rank_failure_modes(observed: dict[str, tuple[str, str]], table: Iterable[FailureMode],
-                       asset_type: str | None = None, top: int = 3) -> list[dict[str, object]]:
+                       asset_type: str | None = None, top: int = 3, available: Iterable[str] | None = None,
+                       evidence_text: dict[str, str] | None = None) -> list[dict[str, object]]:
     """Rank failure modes by how much of their signature the observations confirm.
 
     Args:
         observed: channel -> (direction, severity) of the strongest event on that channel.
         table: FMEA rows; rows of other asset types are skipped when `asset_type` is given.
+        available: the channels the log has; signature channels the log lacks neither confirm nor count against.
+        evidence_text: channel -> a sentence with the detector's numbers, quoted as evidence.
     Returns:
-        [{failure_mode, asset_type, score, evidence, manual, section, recommended_actions}], best first.
+        [{failure_mode, asset_type, score, evidence, manual, section, recommended_actions, ...}], best first.
+        The score is the severity-weighted share of the (measurable) signature confirmed, minus 0.5 per channel seen
+        moving against the signature and 0.05 per abnormal channel the mode does not explain.
     """
+    have = set(available) if available is not None else None
     best: dict[str, dict[str, object]] = {}
     for row in table:
         if asset_type and row.asset_type and row.asset_type != asset_type:
             continue
-        if not row.signature or not any(ch in observed for ch, _ in row.signature):
+        signature = [(ch, d) for ch, d in row.signature if have is None or ch in have]
+        if not signature or not any(ch in observed for ch, _ in signature):
             continue
-        matched, evidence = 0.0, []
-        for channel, expected in row.signature:
+        matched, evidence, against = 0.0, [], 0
+        for channel, expected in signature:
             if channel not in observed:
                 continue
             direction, severity = observed[channel]
-            if expected == "erratic" or direction == "erratic" or direction == expected:
+            text = (evidence_text or {}).get(channel, f"{channel} {direction} ({severity})")
+            if expected == "erratic" or direction in ("erratic", "mixed") or direction == expected:
                 matched += SEVERITY_WEIGHT.get(severity, 0.6)
-                evidence.append(f"{channel} {direction} ({severity})")
-        if not evidence:
+                evidence.append(text)
+            else:
+                against += 1
+                evidence.append(f"against: {text} (expected {expected})")
+        if matched == 0:
             continue
-        # Share of the signature confirmed, with a small penalty for observed channels the mode does not explain.
-        unexplained = len(set(observed) - {ch for ch, _ in row.signature})
-        score = matched / len(row.signature) - 0.05 * unexplained
+        unexplained = len(set(observed) - {ch for ch, _ in signature})
+        score = matched / len(signature) - 0.5 * against / len(signature) - 0.05 * unexplained
         key = f"{row.asset_type}:{row.failure_mode}"
         if key not in best or score > float(best[key]["score"]):  # type: ignore[arg-type]
             best[key] = {
@@ -92,8 +104,32 @@ def rank_failure_modes(observed: dict[str, tuple[str, str]], table: Iterable[Fai
                 "recommended_actions": row.recommended_actions, "component": row.component,
                 "severity": row.severity,
             }
-    ranked = sorted(best.values(), key=lambda r: (-float(r["score"]), str(r["failure_mode"])))  # type: ignore[arg-type]
+    ranked = sorted(best.values(), key=lambda r: (-float(str(r["score"])), -int(str(r["severity"])),
+                                                  str(r["failure_mode"])))
     return ranked[:top]
+
+
+def observations_from_events(events: Sequence[AnomalyEvent]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """channel -> (direction, strongest severity), and channel -> the evidence sentence of its strongest event."""
+    observed = summarise_observations([(e.channel_directions or dict.fromkeys(e.channels, e.direction), e.severity)
+                                       for e in events])
+    strongest: dict[str, tuple[float, str]] = {}
+    for event in events:
+        for channel in event.channels:
+            direction = (event.channel_directions or {}).get(channel, event.direction)
+            normal = (event.normal_values or {}).get(channel)
+            if channel == event.peak_channel:
+                text = (f"{channel} {direction} to {event.peak_value:g} (normal {normal:g}, robust z "
+                        f"{event.peak_score:+.1f}) from {event.start}" if normal is not None else
+                        f"{channel} {direction} to {event.peak_value:g} (robust z {event.peak_score:+.1f}) from "
+                        f"{event.start}")
+                weight = abs(event.peak_score)
+            else:
+                text = f"{channel} {direction} from {event.start} ({event.severity})"
+                weight = 0.0
+            if channel not in strongest or weight > strongest[channel][0]:
+                strongest[channel] = (weight, text)
+    return observed, {ch: text for ch, (_, text) in strongest.items()}
 
 
 def summarise_observations(directions: Sequence[tuple[dict[str, str], str]]) -> dict[str, tuple[str, str]]:

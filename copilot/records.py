@@ -78,17 +78,23 @@ class Answer:
 
 @dataclass(frozen=True)
 class AnomalyEvent:
-    """A contiguous abnormal window on one or more channels."""
+    """A contiguous abnormal window on one or more channels: onset, end, peak, direction, severity, channels."""
 
-    start: str
-    end: str
-    channels: tuple[str, ...]
+    start: str  # onset (ISO time of the first abnormal sample)
+    end: str  # ISO time of the last abnormal sample
+    channels: tuple[str, ...]  # the channels involved, strongest first
     peak_channel: str
-    peak_value: float
-    peak_score: float  # robust z-score at the peak
-    direction: str  # up | down | mixed
+    peak_value: float  # the raw reading of the peak channel at its largest deviation
+    peak_score: float  # robust z-score of the peak channel there (signed, smoothed signal)
+    direction: str  # up | down | mixed | erratic
     severity: str  # low | medium | high
-    points: int
+    points: int  # abnormal samples in the window
+    peak_time: str = ""
+    score: float = 0.0  # the detector's calibrated score at the peak (1.0 = alarm threshold)
+    duration_s: float = 0.0
+    channel_directions: dict[str, str] = field(default_factory=dict)  # channel -> up | down | erratic
+    normal_values: dict[str, float] = field(default_factory=dict)  # channel -> its normal (fit) median
+    detector: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,8 +111,11 @@ class AnomalyReport:
     urgency: str = "none"
     summary: str = ""
     warnings: tuple[str, ...] = ()
+    fit: dict[str, Any] = field(default_factory=dict)  # what the detector was fitted on and how it was calibrated
+    summary_source: str = "template"  # template | model (a model-written summary whose numbers were verified)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: `{asset, window, events, likely_causes, actions, urgency, summary, ...}`."""
         return {
             "asset": self.asset,
             "window": list(self.window),
@@ -117,5 +126,7 @@ class AnomalyReport:
             "actions": list(self.actions),
             "urgency": self.urgency,
             "summary": self.summary,
+            "summary_source": self.summary_source,
+            "fit": self.fit,
             "warnings": list(self.warnings),
         }

@@ -1,6 +1,6 @@
-"""Sensor log -> AnomalyReport: events, likely failure modes from the indexed FMEA table, cited repair actions.
+"""Sensor log -> AnomalyReport: detection, likely failure modes from the indexed FMEA table, cited repair actions, and
+a summary the language model writes from that evidence only (checked; templated when it invents).
 
-Every number in the report comes from the detector or the documents; the summary is assembled from those facts.
 The FMEA table and the asset register are read from the index itself (any indexed FMEA-style table with
 `failure_mode` and `signature` columns works), so the report cites what the user indexed.
 """
@@ -10,16 +10,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from copilot.anomaly import channel_directions, detect
+import pandas as pd
+
+from copilot.anomaly import Detection, run_detection
 from copilot.config import AnomalyConfig
-from copilot.diagnosis import FailureMode, failure_mode_from_record, rank_failure_modes, summarise_observations
-from copilot.records import AnomalyReport
+from copilot.diagnosis import FailureMode, failure_mode_from_record, observations_from_events, rank_failure_modes
+from copilot.llm import Generator
+from copilot.records import AnomalyEvent, AnomalyReport
 from copilot.retrieval import Retriever
 from copilot.sensors import SensorFrame
+from copilot.summary import write_summary
 from index.loaders.tabular import record_fields
 from index.search import HybridIndex
-
-URGENCY_TEXT = {"high": "act now", "medium": "plan a repair this week", "low": "watch", "none": "no action"}
 
 
 def fmea_rows(index: HybridIndex) -> list[FailureMode]:
@@ -41,11 +43,18 @@ def asset_type_of(asset: str | None, index: HybridIndex, rows: list[FailureMode]
                 kind = record_fields(chunk.text).get("asset_type")
                 if kind:
                     return kind
-    overlap: dict[str, int] = {}
+    return asset_type_from_channels(rows, channels)
+
+
+def asset_type_from_channels(rows: list[FailureMode], channels: list[str]) -> str | None:
+    """The FMEA asset type whose signature channels the log has most of (ties: the more specific type)."""
+    overlap: dict[str, set[str]] = {}
     for row in rows:
-        overlap[row.asset_type] = overlap.get(row.asset_type, 0) + sum(ch in channels for ch, _ in row.signature)
-    best = max(overlap.items(), key=lambda kv: kv[1], default=(None, 0))
-    return best[0] if best[1] > 0 else None
+        overlap.setdefault(row.asset_type, set()).update(ch for ch, _ in row.signature if ch in channels)
+    if not overlap:
+        return None
+    kind, found = max(overlap.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    return kind if found else None
 
 
 def _section_page(index: HybridIndex, manual: str, section: str) -> tuple[str, int | None, str | None]:
@@ -58,16 +67,30 @@ def _section_page(index: HybridIndex, manual: str, section: str) -> tuple[str, i
     return manual, None, section
 
 
-def build_report(frame: SensorFrame, asset: str | None, cfg: AnomalyConfig, index: HybridIndex,
-                 retriever: Retriever) -> AnomalyReport:
-    """Detect, diagnose and cite (no language model; numbers come from the detector)."""
-    data = frame.data
-    events = detect(data, cfg)
-    window = (data.index[0].isoformat(), data.index[-1].isoformat())
-    observed = summarise_observations([(channel_directions(data, e, cfg), e.severity) for e in events])
-    rows = fmea_rows(index)
-    kind = asset_type_of(asset, index, rows, list(data.columns))
-    causes = rank_failure_modes(observed, rows, kind) if observed else []
+def urgency_of(events: list[AnomalyEvent], causes: list[dict[str, Any]], window_end: str) -> str:
+    """high: a high-severity event on a severe failure mode, or one still active at the end of the log; medium:
+    any medium or high event; low: only low events; none: no event."""
+    if not events:
+        return "none"
+    severities = {e.severity for e in events}
+    top_severity = int(str(causes[0]["severity"])) if causes else 3
+    ongoing = any(e.end == window_end and e.severity == "high" for e in events)
+    if "high" in severities and (top_severity >= 4 or ongoing):
+        return "high"
+    return "medium" if severities - {"low"} else "low"
+
+
+def diagnose(events: list[AnomalyEvent], rows: list[FailureMode], asset_type: str | None, channels: list[str],
+             top: int = 3) -> list[dict[str, Any]]:
+    """Likely failure modes for these events, best first, each with its score and evidence."""
+    if not events:
+        return []
+    observed, evidence = observations_from_events(events)
+    return rank_failure_modes(observed, rows, asset_type, top=top, available=channels, evidence_text=evidence)
+
+
+def cited_actions(causes: list[dict[str, Any]], asset: str | None, index: HybridIndex) -> list[dict[str, Any]]:
+    """Repair steps of the top cause cited to its manual section, then the most similar past work orders."""
     actions: list[dict[str, Any]] = []
     for cause in causes[:1]:
         source, page, section = _section_page(index, str(cause["manual"]), str(cause["section"]))
@@ -81,27 +104,58 @@ def build_report(frame: SensorFrame, asset: str | None, cfg: AnomalyConfig, inde
             action = fields.get("action") or hit.chunk.text.splitlines()[0]
             actions.append({"step": f"Compare with past work order {hit.chunk.section}: {action}",
                             "citation": {"source": hit.chunk.source, "section": hit.chunk.section, "page": None}})
-    severities = {e.severity for e in events}
-    top_severity = int(str(causes[0]["severity"])) if causes else 3
-    urgency = ("high" if "high" in severities and top_severity >= 3 else "medium" if severities - {"low"}
-               else "low" if events else "none")
-    summary = _summary(asset, window, events, causes, urgency)
+    return actions
+
+
+def build_report(frame: SensorFrame, asset: str | None, cfg: AnomalyConfig, index: HybridIndex,
+                 retriever: Retriever | None = None, generator: Generator | None = None,
+                 fit: pd.DataFrame | None = None, detection: Detection | None = None) -> AnomalyReport:
+    """Detect, diagnose, cite, summarise. Numbers come from the detector; the model only words them.
+
+    Args:
+        generator: writes the summary from the evidence (checked); None gives the templated summary.
+        fit: a normal-operation frame to fit the detector on (else the first rows of the log).
+        detection: a detection already run on `frame` (the plot and the report then share it).
+    """
+    data = frame.data
+    found = detection if detection is not None else run_detection(data, cfg, fit)
+    events = found.events
+    window = (data.index[0].isoformat(), data.index[-1].isoformat())
+    rows = fmea_rows(index)
+    kind = asset_type_of(asset, index, rows, list(data.columns))
+    causes = diagnose(events, rows, kind, list(data.columns))
+    actions = cited_actions(causes, asset, index)
+    urgency = urgency_of(events, causes, window[1])
+    summary, source, rejected = write_summary(generator, asset, window, events, causes, urgency,
+                                              found.states.stops, sorted({r.failure_mode for r in rows}))
+    warnings = list(frame.warnings)
+    if rejected:
+        warnings.append(f"model summary not used ({rejected}); templated summary instead")
+    fit_info = dict(found.fit_info, asset_type=kind)
     return AnomalyReport(asset=asset, window=window, channels=tuple(data.columns), events=tuple(events),
-                         detector="robust-baseline", likely_causes=tuple(causes), actions=tuple(actions),
-                         urgency=urgency, summary=summary, warnings=tuple(frame.warnings))
+                         detector=found.detector, likely_causes=tuple(causes), actions=tuple(actions),
+                         urgency=urgency, summary=summary, warnings=tuple(warnings), fit=fit_info,
+                         summary_source=source)
 
 
-def _summary(asset: str | None, window: tuple[str, str], events: list[Any], causes: list[dict[str, Any]],
-             urgency: str) -> str:
-    name = asset or "this asset"
-    if not events:
-        return f"No anomalies on {name} between {window[0]} and {window[1]}."
-    first = events[0]
-    parts = [f"{len(events)} anomaly event(s) on {name} from {first.start}; strongest on {first.peak_channel} "
-             f"(peak {first.peak_value:.2f}, robust z {first.peak_score:+.1f}, {first.severity})."]
-    if causes:
-        top = causes[0]
-        parts.append(f"Most likely: {str(top['failure_mode']).replace('_', ' ')} (score {top['score']}, evidence: "
-                     f"{', '.join(top['evidence'])}); see {top['manual']} section {top['section']}.")
-    parts.append(f"Urgency: {urgency} ({URGENCY_TEXT[urgency]}).")
-    return " ".join(parts)
+def format_report(report: AnomalyReport) -> str:
+    """The report as plain text for a terminal."""
+    lines = [report.summary]
+    for event in report.events:
+        lines.append(f"  event {event.start} .. {event.end}: {', '.join(event.channels)} {event.direction}, peak "
+                     f"{event.peak_channel}={event.peak_value:g} (z {event.peak_score:+.1f}, score {event.score}, "
+                     f"{event.severity})")
+    for cause in report.likely_causes:
+        lines.append(f"  likely: {cause['failure_mode']} score {cause['score']} ({'; '.join(cause['evidence'])})")
+    for action in report.actions:
+        cite = action["citation"]
+        where = ", ".join(str(x) for x in (cite.get("section"), f"p. {cite['page']}" if cite.get("page") else None)
+                          if x)
+        lines.append(f"  do: {action['step']}  [{cite['source']}{', ' + where if where else ''}]")
+    fit = report.fit
+    if fit:
+        lines.append(f"  fitted on {fit.get('running_samples_fitted')} normal running samples ({fit.get('source')}); "
+                     f"detector {report.detector}; {fit.get('stops', 0)} stop(s) seen and not flagged")
+    for warning in report.warnings:
+        lines.append(f"  warning: {warning}")
+    return "\n".join(lines)

@@ -40,9 +40,12 @@ def _find_time_column(frame: pd.DataFrame) -> str | None:
 
 
 def _parse_times(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):  # already times (a DataFrame built in Python)
+        return pd.Series(pd.DatetimeIndex(values).tz_localize(None) if getattr(values.dt, "tz", None) else values)
     numeric = pd.to_numeric(values, errors="coerce")
     if numeric.notna().mean() > 0.95:
-        unit = "ms" if numeric.median() > 1e11 else "s"
+        median = float(numeric.median())
+        unit = "ns" if median > 1e17 else "us" if median > 1e14 else "ms" if median > 1e11 else "s"
         return pd.to_datetime(numeric, unit=unit, errors="coerce")
     parsed = pd.to_datetime(values, errors="coerce", format="mixed")
     if parsed.isna().mean() > 0.5:

@@ -1,0 +1,50 @@
+"""Anomaly detectors behind one contract (`base.Detector`): robust per-channel, PCA T2+Q, GRU forecaster, ensemble."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from copilot.config import AnomalyConfig
+from copilot.detectors.base import Detector, Scores
+from copilot.detectors.forecast import GRUForecaster
+from copilot.detectors.pca import PCADetector
+from copilot.detectors.robust import RobustDetector
+
+DETECTORS = ("robust", "pca", "gru", "ensemble")
+
+
+class EnsembleDetector:
+    """The mean of the calibrated scores of the three detectors (each 1.0 at its own threshold)."""
+
+    name = "ensemble"
+
+    def __init__(self, members: list[Detector]) -> None:
+        self.members = members
+
+    def fit(self, normal: np.ndarray) -> None:
+        for member in self.members:
+            member.fit(normal)
+
+    def score(self, values: np.ndarray) -> Scores:
+        parts = [m.score(values) for m in self.members]
+        score = np.mean([p.score for p in parts], axis=0)
+        contribution = np.mean([p.contribution for p in parts], axis=0)
+        return Scores(score, parts[0].deviation, contribution)
+
+
+def make_detector(cfg: AnomalyConfig, name: str | None = None) -> Detector:
+    """The configured detector (or `name`), with the configured calibration."""
+    kind = name or cfg.detector
+    if kind == "robust":
+        return RobustDetector(cfg.z_threshold, cfg.calibration_margin)
+    if kind == "pca":
+        return PCADetector(cfg.z_threshold, cfg.calibration_margin)
+    if kind == "gru":
+        return GRUForecaster(cfg.z_threshold, cfg.calibration_margin)  # inputs are already smoothed
+    if kind == "ensemble":
+        return EnsembleDetector([make_detector(cfg, k) for k in ("robust", "pca", "gru")])
+    raise ValueError(f"unknown detector {kind!r}; choose one of {', '.join(DETECTORS)}")
+
+
+__all__ = ["DETECTORS", "Detector", "EnsembleDetector", "GRUForecaster", "PCADetector", "RobustDetector", "Scores",
+           "make_detector"]

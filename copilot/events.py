@@ -1,0 +1,93 @@
+"""Abnormal samples -> events: hysteresis, merged windows, onset, end, peak, direction, severity and channels. Pure.
+
+An event opens where the calibrated score exceeds 1.0 and stays open while it remains above `release` (hysteresis:
+the alarm does not chatter at the threshold, and the window covers the whole excursion, not only its peak). Windows
+closer than `merge_gap` samples are one event; a window with fewer than `min_points` abnormal samples is dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from copilot.config import AnomalyConfig
+from copilot.records import AnomalyEvent
+
+ERRATIC_Z = 3.0  # both signs beyond this robust z within one event on one channel: erratic
+SECONDARY = 0.5  # a channel at half its threshold or more within an event is involved
+
+
+def hysteresis(score: np.ndarray, release: float) -> np.ndarray:
+    """True from each crossing above 1.0 until the score falls to `release` or below (NaN ends a run)."""
+    above = score > 1.0
+    keep = score > release
+    out = np.zeros(score.shape[0], dtype=bool)
+    on = False
+    for i in np.flatnonzero(keep | above):  # only candidate samples are visited
+        if on and i > 0 and not keep[i - 1]:
+            on = False
+        if not on and above[i]:
+            on = True
+        out[i] = on and keep[i]
+    return out
+
+
+def runs(mask: np.ndarray, merge_gap: int) -> list[tuple[int, int]]:
+    """(start, end) index pairs of True runs, merging runs separated by at most `merge_gap` samples."""
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > merge_gap + 1)
+    starts = np.r_[idx[0], idx[breaks + 1]]
+    ends = np.r_[idx[breaks], idx[-1]]
+    return [(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
+
+
+def _direction(z: np.ndarray) -> str:
+    top, bottom = float(np.nanmax(z)), float(np.nanmin(z))
+    if top > ERRATIC_Z and bottom < -ERRATIC_Z and min(top, -bottom) > 0.3 * max(top, -bottom):
+        return "erratic"
+    return "up" if abs(top) >= abs(bottom) else "down"
+
+
+def severity_of(score: float) -> str:
+    """Calibrated peak score -> low (just over the threshold) | medium (1.8x) | high (3x)."""
+    return "high" if score >= 3.0 else "medium" if score >= 1.8 else "low"
+
+
+def build_events(index: pd.DatetimeIndex, raw: np.ndarray, channels: list[str], score: np.ndarray,
+                 deviation: np.ndarray, contribution: np.ndarray, abnormal: np.ndarray, cfg: AnomalyConfig,
+                 normal_level: np.ndarray | None = None, detector: str = "") -> list[AnomalyEvent]:
+    """One AnomalyEvent per merged abnormal window, strongest channels first."""
+    events = []
+    for start, end in runs(abnormal, cfg.merge_gap):
+        if int(abnormal[start:end + 1].sum()) < cfg.min_points:
+            continue
+        window_contrib = np.nan_to_num(contribution[start:end + 1])
+        peak_contrib = window_contrib.max(axis=0)
+        order = np.argsort(-peak_contrib)
+        # Channels over their own threshold, then those at least half-way there (a secondary symptom: the flow that
+        # sags while the pressure alarms is evidence for the diagnosis even when it would not alarm on its own).
+        involved = [int(j) for j in order if peak_contrib[j] >= SECONDARY]
+        if not involved:  # a multivariate alarm no single channel explains: the channels carrying most of it
+            involved = [int(j) for j in order if peak_contrib[j] >= 0.5 * peak_contrib[order[0]]]
+        window_z = deviation[start:end + 1]
+        peak_j = involved[0]
+        peak_row = start + int(np.nanargmax(np.abs(np.nan_to_num(window_z[:, peak_j]))))
+        score_row = start + int(np.nanargmax(np.nan_to_num(score[start:end + 1], nan=-np.inf)))
+        directions = {channels[j]: _direction(window_z[:, j]) for j in involved}
+        kinds = set(directions.values())
+        direction = kinds.pop() if len(kinds) == 1 else "mixed"
+        peak_score = float(np.nanmax(score[start:end + 1]))
+        events.append(AnomalyEvent(
+            start=index[start].isoformat(), end=index[end].isoformat(),
+            channels=tuple(channels[j] for j in involved), peak_channel=channels[peak_j],
+            peak_value=round(float(raw[peak_row, peak_j]), 4), peak_score=round(float(deviation[peak_row, peak_j]), 2),
+            direction=direction, severity=severity_of(peak_score), points=int(abnormal[start:end + 1].sum()),
+            peak_time=index[score_row].isoformat(), score=round(peak_score, 2),
+            duration_s=float((index[end] - index[start]).total_seconds()), channel_directions=directions,
+            normal_values={channels[j]: round(float(normal_level[j]), 4) for j in involved}
+            if normal_level is not None else {},
+            detector=detector,
+        ))
+    return events

@@ -1,0 +1,120 @@
+"""The prose summary of an anomaly report: written by the language model from the report's facts only, then checked.
+
+The model sees a numbered list of facts (events with the detector's numbers, ranked causes with their evidence, the
+urgency) and is asked for two or three plain sentences. Its reply is used only if every number in it occurs in the
+facts, it names no failure mode outside the ranked causes, and it is not empty or rambling; otherwise (or with no
+model) the summary is the template below, built from the same facts. Numbers come from the detector, never the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from copilot.citations import numbers_in
+from copilot.errors import CopilotError
+from copilot.llm import Generator, Messages
+from copilot.records import AnomalyEvent
+
+logger = logging.getLogger(__name__)
+
+URGENCY_TEXT = {"high": "act now", "medium": "plan a repair this week", "low": "watch", "none": "no action"}
+MAX_WORDS = 110
+
+SYSTEM = ("You write the summary of a sensor anomaly report for a maintenance planner. Use only the facts given. "
+          "Copy every number exactly as written in the facts and add no other number. Write two or three plain "
+          "sentences: what is abnormal and since when, the most likely cause, and how urgent it is.")
+
+
+def _name(mode: str) -> str:
+    return mode.replace("_", " ")
+
+
+def facts(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEvent],
+          causes: Sequence[dict[str, Any]], urgency: str, stops: int = 0) -> list[str]:
+    """The report's facts as short lines: the only material the model may use."""
+    lines = [f"Asset: {asset or 'unknown'}; log from {window[0]} to {window[1]}."]
+    if stops:
+        lines.append(f"The machine stopped {stops} time(s); stops are normal operation, not anomalies.")
+    if not events:
+        lines.append("No anomaly was found.")
+    for n, event in enumerate(events[:3], 1):
+        normal = (event.normal_values or {}).get(event.peak_channel)
+        level = f" (normal {normal:g})" if normal is not None else ""
+        lines.append(f"Event {n}: {', '.join(event.channels)} {event.direction} from {event.start} to {event.end}; "
+                     f"peak {event.peak_channel} {event.peak_value:g}{level}; severity {event.severity}.")
+    if len(events) > 3:
+        lines.append(f"{len(events) - 3} further event(s).")
+    for n, cause in enumerate(causes[:3], 1):
+        lines.append(f"Cause {n}: {_name(str(cause['failure_mode']))} (score {cause['score']}); evidence: "
+                     f"{'; '.join(str(e) for e in cause['evidence'][:2])}.")
+    lines.append(f"Urgency: {urgency} ({URGENCY_TEXT.get(urgency, urgency)}).")
+    return lines
+
+
+def template_summary(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEvent],
+                     causes: Sequence[dict[str, Any]], urgency: str) -> str:
+    """The summary without a model: the same facts in fixed sentences."""
+    name = asset or "this asset"
+    if not events:
+        return f"No anomalies on {name} between {window[0]} and {window[1]}."
+    first = max(events, key=lambda e: e.score)
+    normal = (first.normal_values or {}).get(first.peak_channel)
+    level = f" against a normal {normal:g}" if normal is not None else ""
+    parts = [f"{len(events)} anomaly event(s) on {name}; the strongest from {first.start} to {first.end} on "
+             f"{', '.join(first.channels)} ({first.direction}), peak {first.peak_channel} {first.peak_value:g}{level} "
+             f"(robust z {first.peak_score:+.1f}, {first.severity})."]
+    if causes:
+        top = causes[0]
+        parts.append(f"Most likely: {_name(str(top['failure_mode']))} (score {top['score']}; evidence: "
+                     f"{'; '.join(str(e) for e in top['evidence'][:2])}); see {top['manual']} section "
+                     f"{top['section']}.")
+    parts.append(f"Urgency: {urgency} ({URGENCY_TEXT.get(urgency, urgency)}).")
+    return " ".join(parts)
+
+
+def check_summary(text: str, fact_lines: Sequence[str], causes: Sequence[dict[str, Any]],
+                  known_modes: Sequence[str] = ()) -> str | None:
+    """Why a model-written summary cannot be used, or None when it passes."""
+    words = text.split()
+    if len(words) < 5:
+        return "empty or too short"
+    if len(words) > MAX_WORDS:
+        return f"too long ({len(words)} words)"
+    allowed = numbers_in("\n".join(fact_lines))
+    invented = sorted(numbers_in(text) - allowed)
+    if invented:
+        return f"numbers not in the evidence: {', '.join(invented)}"
+    named = {str(c["failure_mode"]) for c in causes}
+    lower = text.lower()
+    for mode in known_modes:
+        if mode not in named and re.search(rf"\b{re.escape(_name(mode))}\b", lower):
+            return f"names a failure mode the evidence does not rank: {_name(mode)}"
+    return None
+
+
+def write_summary(generator: Generator | None, asset: str | None, window: tuple[str, str],
+                  events: Sequence[AnomalyEvent], causes: Sequence[dict[str, Any]], urgency: str, stops: int = 0,
+                  known_modes: Sequence[str] = (), max_new_tokens: int = 120) -> tuple[str, str, str | None]:
+    """(summary, source 'model' | 'template', why the model's draft was rejected or None)."""
+    fallback = template_summary(asset, window, events, causes, urgency)
+    if generator is None or not events:
+        return fallback, "template", None
+    lines = facts(asset, window, events, causes, urgency, stops)
+    messages: Messages = [{"role": "system", "content": SYSTEM},
+                          {"role": "user", "content": "Facts:\n" + "\n".join(f"- {line}" for line in lines)
+                           + "\n\nSummary:"}]
+    try:
+        draft = generator.generate(messages, max_new_tokens=max_new_tokens).strip()
+    except CopilotError as exc:  # an unreachable endpoint must not cost the report
+        logger.warning("summary model failed, using the template: %s", exc)
+        return fallback, "template", f"model failed: {exc}"
+    if not draft:
+        return fallback, "template", None
+    problem = check_summary(draft, lines, causes, known_modes)
+    if problem:
+        logger.info("model summary rejected (%s): %s", problem, draft[:200])
+        return fallback, "template", problem
+    return draft, "model", None
