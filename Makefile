@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11, no GPU, no model hub):
-#   make run    venv + install + offline models + index over corpus/ + the main job
+#   make run    venv + install + offline models + index over corpus/ + the web UI (http://127.0.0.1:7860)
 #   make test   the same set-up, then the whole test suite
 # A second run is quick: the install is stamped against pyproject.toml and the index syncs only changed files.
 
@@ -12,8 +12,11 @@ export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 INDEX ?= $(COPILOT_HOME)/index
 QUESTION ?= What torque do the CP-80 seal gland nuts take?
+HOST ?= 127.0.0.1
+PORT ?= 7860
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install models index run test lint clean
+.PHONY: install models index run ask chromium test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +38,19 @@ index: models
 	$(BIN)/copilot index sync corpus --index $(INDEX)
 
 run: index
+	$(BIN)/copilot ui --index $(INDEX) --host $(HOST) --port $(PORT)
+
+ask: index
 	$(BIN)/copilot ask "$(QUESTION)" --index $(INDEX)
 
-test: index lint
+# Debian's headless Chromium for the browser test (tests/test_e2e_browser.py drives it with Playwright; Playwright's
+# own browser download is never used). Installed when missing and we are root, as in CI; otherwise that test skips.
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+
+test: index lint chromium
 	$(BIN)/python -m pytest
 
 lint: install

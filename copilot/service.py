@@ -33,7 +33,7 @@ import pandas as pd
 from copilot.app import Copilot
 from copilot.errors import CopilotError
 from copilot.records import AnomalyReport, Answer
-from index.builder import UpdateReport, sync_index
+from index.builder import UpdateReport, file_sha256, sync_index
 from index.errors import IndexStoreError
 from index.layout import live_generation
 from index.loaders import Skipped
@@ -206,6 +206,9 @@ class CopilotService:
             raise CopilotError("no files given: choose one or more manuals or logs to add")
         with self._ingest_lock:
             self.uploads_dir.mkdir(parents=True, exist_ok=True)
+            copilot = self._copilot
+            known = set(copilot.index.manifest.files)
+            by_hash = {entry.sha256: (key, entry.path) for key, entry in copilot.index.manifest.files.items()}
             stored: list[Path] = []
             refused: list[Skipped] = []
             for given in files:
@@ -214,10 +217,12 @@ class CopilotService:
                     refused.append(Skipped(source.name, "the uploaded file is missing; upload it again"))
                     continue
                 target = self.uploads_dir / safe_file_name(source.name)
+                same = by_hash.get(file_sha256(source))
+                if same is not None and same[0] != str(target.resolve()):  # the same bytes are indexed already
+                    refused.append(Skipped(source.name, f"already indexed as {same[1]}"))
+                    continue
                 shutil.copyfile(source, target)
                 stored.append(target)
-            copilot = self._copilot
-            known = set(copilot.index.manifest.files)
             report = sync_index([self.uploads_dir], self.index_dir, lambda: copilot.index.embedder,
                                 copilot.cfg.index, progress=progress)
             report.skipped = [s for s in report.skipped if Path(s.path) in stored] + refused

@@ -205,6 +205,14 @@ def test_uploads_are_indexed_incrementally_and_skipped_files_are_listed_with_why
     hits = service.search("gearbox oil ISO VG 220", k=1)  # the live snapshot was swapped in
     assert hits[0].chunk.source == "gearbox manual.md"
     assert documents.upload_documents(service, [])[0].startswith("Choose one or more")
+    again = documents.upload_documents(service, [tiny_corpus_manual(service)])
+    assert again[2] == [["pump_manual.md", "already indexed as corpus/pump_manual.md"]]  # no duplicate passages
+    assert "0 added" in again[0]
+
+
+def tiny_corpus_manual(service) -> Path:  # type: ignore[no-untyped-def]
+    return next(Path(key) for key, entry in service.copilot.index.manifest.files.items()
+                if entry.path == "corpus/pump_manual.md")
 
 
 def test_concurrent_uploads_and_questions_neither_corrupt_the_index_nor_fail(service, tmp_path) -> None:

@@ -63,12 +63,13 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         session = gr.State(None)
         pending = gr.State("")
-        gr.Markdown(f"## 🔧 {TITLE}\nAnswers from your manuals, work orders and logs — every claim with its source.")
+        gr.Markdown(f"## {TITLE}\nAnswers from your manuals, work orders and logs — every claim with its source.")
         with gr.Tabs(elem_classes="cp-tabs"):
             with gr.Tab("Ask", id="ask"):
                 asset = gr.Dropdown(choices=chat.asset_choices(service), value=chat.ALL_ASSETS, label="Asset",
                                     info="Limit answers to one machine's documents and records", elem_id="cp-asset")
-                chatbot = gr.Chatbot(elem_id="cp-chat", label="Answers", height=560, sanitize_html=True,
+                chatbot = gr.Chatbot(elem_id="cp-chat", label="Answers", show_label=False, height="62vh",
+                                     min_height=420, layout="panel", sanitize_html=True,
                                      feedback_options=("Like", "Dislike"), buttons=["copy"],
                                      placeholder="Ask about a fault, an alarm code, a procedure or a torque value.")
                 with gr.Row(equal_height=True):
@@ -77,8 +78,8 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="cp-ask", elem_classes="cp-big")
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
                 with gr.Row():
-                    helpful = gr.Button("👍 Helpful", elem_id="cp-helpful", elem_classes="cp-big")
-                    wrong = gr.Button("👎 Wrong", elem_id="cp-wrong", elem_classes="cp-big")
+                    helpful = gr.Button("✓ Helpful", elem_id="cp-helpful", elem_classes="cp-big")
+                    wrong = gr.Button("✗ Wrong", elem_id="cp-wrong", elem_classes="cp-big")
                     restart = gr.Button("New conversation", elem_classes="cp-big")
                 with gr.Row(equal_height=True):
                     correction = gr.Textbox(label="Correction (optional)", scale=5, lines=2,
@@ -92,25 +93,26 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
                 uploads = gr.File(file_count="multiple", label="Manuals or logs", elem_id="cp-doc-upload")
                 add = gr.Button("Add to index", variant="primary", elem_classes="cp-big")
                 doc_status = gr.Markdown()
-                skipped = gr.Dataframe(headers=documents.SKIPPED_COLUMNS, label="Not indexed, and why",
-                                       interactive=False, wrap=True)
+                skipped = gr.Dataframe(headers=documents.SKIPPED_COLUMNS, value=documents.skipped_rows(service),
+                                       label="Not indexed, and why", interactive=False, wrap=True)
                 indexed = gr.Dataframe(headers=documents.INDEXED_COLUMNS, value=documents.indexed_rows(service),
                                        label="Indexed documents", interactive=False, wrap=True)
-                earlier = gr.Dataframe(headers=documents.SKIPPED_COLUMNS, value=documents.skipped_rows(service),
-                                       label="Skipped by the last index update", interactive=False, wrap=True)
 
             with gr.Tab("Sensors", id="sensors"):
                 with gr.Row():
                     sensor_upload = gr.File(label="Sensor CSV", file_types=[".csv", ".txt"], scale=2)
                     with gr.Column(scale=2):
-                        pick = gr.Dropdown(choices=list(sensor_files), value=None, label="…or an asset's sensor log")
+                        pick = gr.Dropdown(choices=list(sensor_files), value=None, label="…or an asset's sensor log",
+                                           elem_id="cp-sensor-pick")
                         sensor_asset = gr.Textbox(label="Asset id (optional: taken from the file name)")
                     with gr.Column(scale=1):
-                        fit_rows = gr.Number(label="Normal rows at the start (optional)", precision=0, minimum=1)
-                        run = gr.Button("Analyse", variant="primary", elem_classes="cp-big")
+                        fit_rows = gr.Number(value=None, label="Normal rows at the start (optional; 0 = automatic)",
+                                             precision=0)
+                        run = gr.Button("Analyse", variant="primary", elem_id="cp-analyse", elem_classes="cp-big")
                 with gr.Row():
                     plot = gr.Plot(label="Channels over time, anomaly windows shaded", scale=3)
-                    report = gr.Markdown(scale=2)
+                    with gr.Column(scale=2):
+                        report = gr.Markdown(elem_id="cp-sensor-report")
                 with gr.Accordion("Report as JSON (as `copilot analyse --json`)", open=False):
                     report_json = gr.JSON()
 
@@ -155,10 +157,9 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
         def add_documents(files: list[str] | None, progress: gr.Progress = gr.Progress(track_tqdm=True)  # noqa: B008
                           ) -> tuple[Any, ...]:
             text, rows, refused = _shown(lambda: documents.upload_documents(service, files, progress))
-            return (text, refused, rows, documents.skipped_rows(service), None,
-                    gr.Dropdown(choices=chat.asset_choices(service)))
+            return text, refused, rows, None, gr.Dropdown(choices=chat.asset_choices(service))
 
-        add.click(add_documents, [uploads], [doc_status, skipped, indexed, earlier, uploads, asset],
+        add.click(add_documents, [uploads], [doc_status, skipped, indexed, uploads, asset],
                   concurrency_limit=1, concurrency_id="index")
 
         # --- sensors ----------------------------------------------------------------------------------------------
