@@ -24,7 +24,7 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -173,14 +173,12 @@ class CopilotService:
 
     def analyse(self, data: str | Path | pd.DataFrame, asset: str | None = None,
                 fit_rows: int | None = None) -> AnomalyReport:
-        """`Copilot.analyse`; `fit_rows` applies to this call only, never to other users' analyses."""
+        """`Copilot.analyse` within a generation slot (the model words the summary); `fit_rows` is per call."""
+        if fit_rows is not None and fit_rows < 1:
+            raise CopilotError(f"fit_rows must be a positive number of rows, got {fit_rows}")
         copilot = self.copilot
-        if fit_rows is not None:
-            if fit_rows < 1:
-                raise CopilotError(f"fit_rows must be a positive number of rows, got {fit_rows}")
-            cfg = replace(copilot.cfg, anomaly=replace(copilot.cfg.anomaly, fit_rows=fit_rows))
-            copilot = Copilot(cfg, copilot.index, copilot.generator)
-        return copilot.analyse(data, asset=asset or None)
+        with self._slots:
+            return copilot.analyse(data, asset=asset or None, fit_rows=fit_rows)
 
     def stats(self) -> dict[str, Any]:
         """What `copilot index stats` prints."""

@@ -128,6 +128,11 @@ def test_document_text_is_escaped_never_run_as_markup() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;x&lt;/b&gt;" in html
 
 
+def test_a_revealed_passage_reads_as_plain_text_without_markdown_marks_or_blank_runs() -> None:
+    passage = "> **WARNING:** Lock out.\n\n\n1. Drain.\n\n| Joint | Torque |\n|---|---|\n| Gland | 25 N·m |"
+    assert render.readable(passage) == "WARNING: Lock out.\n1. Drain.\n| Joint | Torque |\n| Gland | 25 N·m |"
+
+
 def test_an_abstention_says_so_and_lists_the_nearest_sources_as_not_answering() -> None:
     answer = Answer("q", "The documents do not cover this.", passages=(PASSAGE,), abstained=True, route="abstain",
                     unsupported=("no passage cleared the relevance floor",))
@@ -264,13 +269,15 @@ def test_upload_names_are_stripped_of_folders_and_odd_characters() -> None:
 
 def test_a_sensor_log_gives_a_plot_with_shaded_windows_and_the_repair_report(service, tmp_path) -> None:
     path = sensor_csv(tmp_path / "P-901.csv")
-    figure, markdown, report = sensors.analyse_sensor_log(service, path, None, {})
+    image, markdown, report = sensors.analyse_sensor_log(service, path, None, {}, fit_rows=150)
     assert report["asset"] == "P-901" and report["events"]
     assert "#### Anomaly windows" in markdown and report["events"][0]["start"] in markdown
-    axes = figure.get_axes()
-    assert len(axes) == 2 and all(len(ax.patches) >= len(report["events"]) for ax in axes)  # windows shaded
-    picked = sensors.analyse_sensor_log(service, None, "P-901", sensors.corpus_sensor_files(tmp_path), "P-901", 100)
-    assert picked[2]["events"]
+    assert image.width > 600 and image.height > 200
+    pixels = np.asarray(image.convert("RGB")).reshape(-1, 3).astype(int)
+    shaded = (pixels[:, 0] > 200) & (pixels[:, 0] - pixels[:, 2] > 40)  # the severity colours are red to yellow
+    assert shaded.sum() > 500  # the anomaly windows are shaded
+    picked = sensors.analyse_sensor_log(service, None, "P-901", sensors.corpus_sensor_files(tmp_path), "P-901", 150)
+    assert picked[2]["events"] and picked[2]["fit"]
     with pytest.raises(CopilotError, match="upload a sensor CSV or pick"):
         sensors.analyse_sensor_log(service, None, None, {})
 

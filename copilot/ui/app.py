@@ -110,7 +110,8 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
                                              precision=0)
                         run = gr.Button("Analyse", variant="primary", elem_id="cp-analyse", elem_classes="cp-big")
                 with gr.Row():
-                    plot = gr.Plot(label="Channels over time, anomaly windows shaded", scale=3)
+                    plot = gr.Image(label="Channels over time, anomaly windows shaded", type="pil", scale=3,
+                                    elem_id="cp-sensor-plot", buttons=["download", "fullscreen"])
                     with gr.Column(scale=2):
                         report = gr.Markdown(elem_id="cp-sensor-report")
                 with gr.Accordion("Report as JSON (as `copilot analyse --json`)", open=False):

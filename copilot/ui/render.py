@@ -58,6 +58,14 @@ def _passage_for(citation: Citation, passages: Sequence[Passage]) -> Passage | N
     return next((p for p in passages if p.chunk_id == citation.chunk_id), None)
 
 
+def readable(passage: str) -> str:
+    """A passage as plain text for reading: no Markdown emphasis, quote marks or blank-line runs (the words stay)."""
+    text = re.sub(r"(?m)^\s*>\s?", "", passage)
+    text = re.sub(r"\*\*|__", "", text)
+    text = re.sub(r"(?m)^\s*\|?\s*-{3,}[-|\s:]*$\n?", "", text)  # table rule lines
+    return re.sub(r"\n\s*\n+", "\n", text).strip()
+
+
 def source_html(n: int, source: str, section: str | None, page: int | None, quote: str | None,
                 passage: str | None, open_: bool = False) -> str:
     """One tappable source: the summary names document, section and page; opening it shows the quote and passage."""
@@ -65,7 +73,7 @@ def source_html(n: int, source: str, section: str | None, page: int | None, quot
     if quote:
         inner += f'<blockquote class="cp-quote">{html.escape(quote)}</blockquote>'
     if passage and passage.strip() != (quote or "").strip():
-        inner += f'<div class="cp-passage">{html.escape(passage)}</div>'
+        inner += f'<div class="cp-passage">{html.escape(readable(passage))}</div>'
     return (f'<details class="cp-source"{" open" if open_ else ""}><summary><span class="cp-n">[{n}]</span> '
             f"{html.escape(where(source, section, page))}</summary>{inner}</details>")
 
@@ -117,7 +125,7 @@ def report_markdown(report: dict[str, Any]) -> str:
         lines += ["", "#### Anomaly windows", "", "| from | to | channels | peak | severity |", "|---|---|---|---|---|"]
         for e in events:
             lines.append(f"| {e['start']} | {e['end']} | {', '.join(e['channels'])} | {e['peak_channel']} = "
-                         f"{e['peak_value']:.2f} (z {e['peak_score']:+.1f}) | {e['severity']} |")
+                         f"{e['peak_value']:g} (z {e['peak_score']:+.1f}) | {e['severity']} |")
     causes = report.get("likely_causes", [])
     if causes:
         lines += ["", "#### Likely causes", ""]
@@ -132,6 +140,10 @@ def report_markdown(report: dict[str, Any]) -> str:
             cite = action.get("citation") or {}
             ref = where(str(cite.get("source", "")), cite.get("section"), cite.get("page")) if cite else ""
             lines.append(f"{number}. {action.get('step', '')}" + (f" — *{ref}*" if ref else ""))
+    fit = report.get("fit") or {}
+    if fit:
+        lines.append(f"\n*Baseline: {fit.get('running_samples_fitted')} normal running samples ({fit.get('source')}); "
+                     f"detector {report.get('detector')}; {fit.get('stops', 0)} stop(s) seen and not flagged.*")
     for warning in report.get("warnings", []):
         lines.append(f"\n> ⚠ {warning}")
     return "\n".join(lines)

@@ -31,4 +31,7 @@ blockquote.cp-quote { margin: 8px 12px; padding: 6px 10px; border-left: 5px soli
 .cp-writing { color: #94a3b8; font-style: italic; }
 .cp-report-frame { width: 100%; height: 640px; border: 1px solid #cbd5e1; border-radius: 8px; background: white; }
 .cp-status { min-height: 1.5em; }
+#cp-chat .user-row .message-buttons { display: none; }  /* copying your own question is not worth the space */
+#cp-chat .user-row { padding-top: 6px; padding-bottom: 6px; }
+#cp-chat .user-row .message-content { font-weight: 600; }
 """
