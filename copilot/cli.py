@@ -17,7 +17,6 @@ from copilot.errors import USER_ERRORS, CopilotError
 from index.layout import live_generation as require_index
 
 NOT_YET = {
-    "batch": "the batch log-summarisation job",
     "finetune": "LoRA fine-tuning",
 }
 
@@ -248,6 +247,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from copilot.batch.command import run_command
+
+    return int(run_command(args, _config(args, **{"generation.model": args.model})))
+
+
 def cmd_not_yet(args: argparse.Namespace) -> int:
     raise CopilotError(f"`copilot {args.command}` ({NOT_YET[args.command]}) is not yet available in this version")
 
@@ -322,14 +327,18 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", help="embedding model id or path")
     p.set_defaults(func=cmd_prepare)
 
-    p = sub.add_parser("batch", parents=[common, model], help="summarise a folder of logs (not yet available)")
-    p.add_argument("input_dir", help="folder of sensor CSVs, work orders and alarm logs")
-    p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--engine", choices=["local", "ray"], default="local")
-    p.add_argument("--since", help="only records on or after this date")
+    p = sub.add_parser("batch", parents=[common, model], help="summarise a folder of exports per asset "
+                       "(report.jsonl, report.md, report.html)")
+    p.add_argument("input_dir", help="folder of sensor CSVs, work orders (CSV/JSONL) and alarm logs, any names")
+    p.add_argument("--out", required=True, help="output folder (a rerun resumes: unchanged inputs are skipped)")
+    p.add_argument("--workers", type=int, default=2, help="parallel workers: threads, or Ray actors (default 2)")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local threads, or Ray tasks (RAY_ADDRESS picks a cluster; default a local Ray)")
+    p.add_argument("--since", help="only records on or after this date (YYYY-MM-DD)")
     p.add_argument("--asset", help="only this asset")
-    p.set_defaults(func=cmd_not_yet)
+    p.add_argument("--mapping", metavar="FILE", help="YAML/JSON: columns, kinds and assets of unusual files")
+    p.add_argument("--no-plots", action="store_true", help="reports without plots (faster)")
+    p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("ui", parents=[common, model], help="the web UI: chat, documents, sensors, batch reports")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")

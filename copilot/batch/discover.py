@@ -1,0 +1,120 @@
+"""Find the input files under INPUT_DIR and recognise each by its content, not its name.
+
+Exports arrive as `export(3).csv`, `WO_dump.txt`, `alarms_2024.LOG`: the extension says little. A file is
+- an alarm/event log when most of its lines start with a timestamp;
+- a sensor log when it is a table whose columns are nearly all numeric (`index.loaders.tabular.looks_like_sensor_data`);
+- work orders when it is a table (CSV, TSV, JSONL) with a date column and an asset column, named or mapped;
+- skipped (with the reason) when it is binary, empty, or text of another kind;
+- failed when it looks like data but cannot be read.
+A mapping file can force the kind, the asset and the columns of any file (`copilot.batch.mapping`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from copilot.batch.mapping import InputMapping
+from copilot.batch.readers import read_alarm_log, read_sensor_file, read_work_orders
+from copilot.batch.records import ParsedFile
+from copilot.errors import CopilotError
+from index.errors import DocumentLoadError
+from index.loaders.logs import LINE_RE
+from index.loaders.tabular import looks_like_sensor_data
+
+logger = logging.getLogger(__name__)
+
+SNIFF_LINES = 200
+
+
+def list_inputs(input_dir: Path, exclude: Path | None = None) -> list[Path]:
+    """Every regular file under `input_dir`, sorted, without hidden files/folders and without `exclude` (the OUT_DIR
+    when it lies inside INPUT_DIR)."""
+    if not input_dir.is_dir():
+        raise CopilotError(f"input folder {input_dir} not found or not a folder: give the folder holding the exports")
+    files: list[Path] = []
+    skip = exclude.resolve() if exclude is not None else None
+    for root, dirs, names in os.walk(input_dir, followlinks=True):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (skip is None or (here / d).resolve() != skip))
+        files.extend(here / n for n in sorted(names) if not n.startswith("."))
+    return sorted(files, key=lambda p: p.relative_to(input_dir).as_posix())
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stamped_share(lines: list[str]) -> float:
+    return sum(bool(LINE_RE.match(line)) for line in lines) / len(lines) if lines else 0.0
+
+
+def _is_jsonl(lines: list[str]) -> bool:
+    if not lines or not lines[0].lstrip().startswith("{"):
+        return False
+    try:
+        return all(isinstance(json.loads(line), dict) for line in lines[:20])
+    except json.JSONDecodeError:
+        return False
+
+
+def recognise(text: str) -> tuple[str, str]:
+    """(kind, why) from a file's text: alarm_log, sensor, table (work orders to be checked), or skipped."""
+    lines = [ln for ln in text.splitlines()[: SNIFF_LINES * 2] if ln.strip()][:SNIFF_LINES]
+    if not lines:
+        return "skipped", "empty file"
+    if _stamped_share(lines) >= 0.5:
+        return "alarm_log", "lines start with timestamps"
+    if _is_jsonl(lines):
+        return "table", "JSON lines"
+    sample = "\n".join(lines)
+    try:
+        frame = pd.read_csv(io.StringIO(sample), sep=None, engine="python", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as exc:
+        return "skipped", f"neither a table nor a timestamped log ({str(exc).splitlines()[0][:80]})"
+    if len(frame.columns) < 2 or frame.empty:
+        return "skipped", "neither a table nor a timestamped log (fewer than 2 columns)"
+    if looks_like_sensor_data(frame):
+        return "sensor", "numeric time series"
+    return "table", f"table of {len(frame.columns)} columns"
+
+
+def parse_file(path: Path, relative: str, data: bytes, sha256: str, mapping: InputMapping) -> ParsedFile:
+    """Recognise and read one file. Never raises for bad content: the reason goes into the ParsedFile."""
+    rule = mapping.rule_for(relative)
+    if rule is not None and rule.kind == "skip":
+        return ParsedFile(relative, sha256, "skipped", "skipped by the mapping file")
+    if not data.strip():
+        return ParsedFile(relative, sha256, "skipped", "empty file")
+    if b"\x00" in data[:8192]:
+        return ParsedFile(relative, sha256, "skipped", "binary file (not a text export)")
+    text = data.decode("utf-8", errors="replace")
+    if rule is not None and rule.kind:
+        kind, why = ("table" if rule.kind == "work_orders" else rule.kind), "kind set by the mapping file"
+    else:
+        kind, why = recognise(text)
+    try:
+        if kind == "alarm_log":
+            parsed = read_alarm_log(relative, text)
+        elif kind == "sensor":
+            parsed = read_sensor_file(path, relative, rule.asset if rule else None)
+        elif kind == "table":
+            parsed = read_work_orders(path, relative, text, mapping.columns_for(relative),
+                                      rule.asset if rule else None, forced=bool(rule and rule.kind))
+        else:
+            return ParsedFile(relative, sha256, "skipped", why)
+    except (CopilotError, DocumentLoadError) as exc:
+        return ParsedFile(relative, sha256, "failed", str(exc))
+    except (ValueError, TypeError, KeyError, UnicodeError, pd.errors.ParserError) as exc:  # messy data, never fatal
+        logger.debug("reading %s failed", relative, exc_info=True)
+        return ParsedFile(relative, sha256, "failed", f"cannot read {relative}: {type(exc).__name__}: {exc}")
+    parsed.sha256 = sha256
+    if parsed.kind not in ("skipped", "failed"):
+        parsed.reason = parsed.reason or why
+    return parsed
