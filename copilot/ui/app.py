@@ -80,7 +80,7 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
                 with gr.Row():
                     helpful = gr.Button("✓ Helpful", elem_id="cp-helpful", elem_classes="cp-big")
                     wrong = gr.Button("✗ Wrong", elem_id="cp-wrong", elem_classes="cp-big")
-                    restart = gr.Button("New conversation", elem_classes="cp-big")
+                    restart = gr.Button("New conversation", elem_id="cp-new", elem_classes="cp-big")
                 with gr.Row(equal_height=True):
                     correction = gr.Textbox(label="Correction (optional)", scale=5, lines=2,
                                             placeholder="What should the answer have said?")
