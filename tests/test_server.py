@@ -136,3 +136,16 @@ def test_concurrent_questions_each_get_their_own_answer(api) -> None:
         bodies = list(pool.map(lambda q: client.post("/ask", json={"question": q}).json(), questions))
     assert [b["question"] for b in bodies] == questions
     assert client.get("/health").json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("command", ["serve", "ui"])
+def test_a_busy_port_is_one_line_and_exit_code_1_before_any_model_loads(command, tmp_path, capsys) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main([command, "--port", str(port), "--index", str(tmp_path / "none"), "--model", "acme/absent"])
+    err = capsys.readouterr().err
+    assert code == 1 and f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err and err.count("\n") == 1
