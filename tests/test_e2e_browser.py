@@ -1,7 +1,8 @@
 """End to end in a real browser: the Gradio UI on 127.0.0.1, driven by Debian's headless Chromium via Playwright.
 
 A technician asks a question about the indexed manual, sees a cited answer with its safety warning, taps a source to
-read the passage, marks the answer helpful (saved to the feedback file), and the page never reaches past this machine.
+read the passage, marks the answer helpful and then, with the thumbs on the answer, wrong (saved to the feedback
+file, the latest verdict winning), and the page never reaches past this machine.
 The screenshot is saved under the test's tmp dir, and also into $COPILOT_UI_SCREENSHOTS when that is set.
 `make test` installs chromium (Makefile target `chromium`).
 """
@@ -80,6 +81,10 @@ def test_a_technician_asks_sees_a_cited_answer_reads_the_source_and_rates_it(ui_
     page.get_by_text("Thanks — marked helpful.").wait_for(timeout=10_000)
     records = load_feedback(tmp_path / "feedback.jsonl")
     assert records[0]["verdict"] == "helpful" and records[0]["question"] == QUESTION
+    page.locator("#cp-chat").get_by_label("Dislike").last.click()  # the thumbs on the answer itself
+    page.get_by_text("Marked wrong.").wait_for(timeout=10_000)
+    records = load_feedback(tmp_path / "feedback.jsonl")
+    assert [r["verdict"] for r in records] == ["wrong"]  # the same answer: the latest verdict replaces the first
 
     shot = tmp_path / "ui-chat.png"
     page.screenshot(path=str(shot), full_page=True)
