@@ -1,6 +1,6 @@
 """End to end in a real browser: the Gradio UI on 127.0.0.1, driven by Debian's headless Chromium via Playwright.
 
-A technician asks a question about the indexed manual, sees a cited answer with its safety warning, taps a source to
+A technician asks a question about the indexed manual, sees the cited answer with its sources, taps a source to
 read the passage, marks the answer helpful and then, with the thumbs on the answer, wrong (saved to the feedback
 file, the latest verdict winning), and the page never reaches past this machine.
 The screenshot is saved under the test's tmp dir, and also into $COPILOT_UI_SCREENSHOTS when that is set.
