@@ -281,3 +281,17 @@ def test_nist_excavators_top_three_recurring_systems_match_the_cleaned_labels(in
         allowed = {s for s, n in ranked if n >= third}  # ties at the third place count as a match
         assert set(ours) <= allowed and {s for s, _ in ranked[:2]} <= set(ours), (record["asset"], ours, ranked[:4])
         assert record["work_orders"]["cost_total"] > 0 and record["period"]["from"] < record["period"]["to"]
+
+
+def test_an_analysis_crash_is_recorded_and_the_assets_other_facts_survive(inputs: Path, index_dir: Path,
+                                                                          tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise AttributeError("detector bug")
+
+    monkeypatch.setattr(Copilot, "analyse", broken)
+    run = run_batch(inputs, tmp_path / "out", BatchOptions(workers=1, no_llm=True, plots=False),
+                    FakeFactory(str(index_dir)))
+    record = next(r for r in load_report(tmp_path / "out")["records"] if r["asset"] == "P-901")
+    assert "scada/P-901_trend.csv: not analysed (AttributeError: detector bug)" in record["data_problems"]
+    assert record["counts"]["work_orders"] == 4 and record["anomalies"] == [] and run.failed_assets == []

@@ -81,7 +81,7 @@ class AssetWorker:
         """The asset's report record and plots; an unexpected failure becomes the result's `error`."""
         try:
             return self._summarise(job)
-        except (CopilotError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        except Exception as exc:  # the batch is an edge: one asset's failure is recorded, the night's run goes on
             logger.warning("asset %s failed: %s", job.asset, exc, exc_info=True)
             return AssetResult(job.asset, {"asset": job.asset, "error": f"{type(exc).__name__}: {exc}",
                                            "sources": job.sources}, error=str(exc))
@@ -97,6 +97,10 @@ class AssetWorker:
                 report = self.copilot.analyse(series.data, asset=job.asset, summarise=False).to_dict()
             except CopilotError as exc:
                 problems.append(f"{series.source}: not analysed ({exc})")
+                continue
+            except Exception as exc:  # an analysis bug must not lose the asset's other facts
+                logger.warning("analysing %s failed", series.source, exc_info=True)
+                problems.append(f"{series.source}: not analysed ({type(exc).__name__}: {exc})")
                 continue
             anomalies.append(_compact_anomaly(series.source, report))
             frames[series.source] = series.data
