@@ -35,6 +35,15 @@ def _png(figure: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _date_axis(axis: Any) -> None:
+    """At most six readable date ticks (the default crowds a week of 5-minute samples)."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=6)
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
 def sensor_trends(data: pd.DataFrame, events: list[dict[str, Any]], title: str) -> str:
     """One panel per channel (at most six), anomaly windows shaded, the event's channels drawn in red."""
     channels = list(data.columns)[:MAX_CHANNELS]
@@ -51,6 +60,7 @@ def sensor_trends(data: pd.DataFrame, events: list[dict[str, Any]], title: str) 
         for event in events:
             axis.axvspan(pd.Timestamp(event["start"]), pd.Timestamp(event["end"]), color="#f39c12", alpha=0.3,
                          linewidth=0)
+    _date_axis(axes[-1])
     axes[0].set_title(title, fontsize=9)
     return _png(figure)
 
@@ -67,6 +77,7 @@ def failures_over_time(per_month: dict[str, int], title: str) -> str:
     axis = figure.subplots()
     axis.bar(series.index.to_timestamp(), series.to_numpy(), width=80 if freq == "Q" else 25, color="#2980b9")
     axis.set_ylabel("per quarter" if freq == "Q" else "per month", fontsize=8)
+    _date_axis(axis)
     axis.tick_params(labelsize=7)
     axis.set_title(title, fontsize=9)
     return _png(figure)
@@ -84,7 +95,7 @@ def pareto(causes: dict[str, int], title: str) -> str:
     total = sum(counts)
     cumulative = pd.Series(counts).cumsum() / total * 100
     figure = _figure(9, 3.2)
-    figure.subplots_adjust(bottom=0.4)
+    figure.subplots_adjust(bottom=0.35)
     axis = figure.subplots()
     positions = list(range(len(top)))
     axis.bar(positions, counts, color="#8e44ad")
