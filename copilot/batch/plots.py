@@ -39,7 +39,7 @@ def _date_axis(axis: Any) -> None:
     """At most six readable date ticks (the default crowds a week of 5-minute samples)."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator(maxticks=6)
+    locator = AutoDateLocator(minticks=3, maxticks=8)
     axis.xaxis.set_major_locator(locator)
     axis.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
