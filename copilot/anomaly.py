@@ -17,12 +17,15 @@ import pandas as pd
 
 from copilot.config import AnomalyConfig
 from copilot.detectors import make_detector
+from copilot.detectors.base import robust_location_scale
 from copilot.errors import SensorDataError
 from copilot.events import build_events, hysteresis
 from copilot.records import AnomalyEvent
 from copilot.states import OperatingStates, operating_states
 
 MIN_FIT_ROWS = 10
+WARN_TRIMMED_SHARE = 0.005  # warn when calibration leaves out more than 0.5% of the fit rows ...
+MIN_TRIMMED_ROWS = 5  # ... and at least this many
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,31 @@ def smooth(values: np.ndarray, running: np.ndarray, window: int) -> np.ndarray:
     return frame.ffill().bfill().fillna(0.0).to_numpy()
 
 
+def noise_ratio(raw: np.ndarray, smoothed: np.ndarray) -> np.ndarray:
+    """Per channel, the robust spread of the raw fit rows over that of the smoothed ones (1.0: smoothing removed no
+    noise). Smoothing divides white noise by up to sqrt(window), which inflates the robust z of any change; the
+    calibration's noise floor uses this ratio to ask a change to exceed the raw scatter too."""
+    _, raw_spread = robust_location_scale(raw)
+    _, smooth_spread = robust_location_scale(smoothed)
+    return np.maximum(raw_spread / smooth_spread, 1.0)
+
+
+def fit_window_warning(index: pd.DatetimeIndex, fit_positions: np.ndarray, trimmed: np.ndarray, source: str
+                       ) -> str | None:
+    """A warning when calibration left out a noticeable share of the fit rows: the 'normal' window was not normal."""
+    count = int(trimmed.sum())
+    if count == 0 or count < max(MIN_TRIMMED_ROWS, WARN_TRIMMED_SHARE * trimmed.size):
+        return None
+    rows = fit_positions[trimmed]
+    where = (f" from {index[rows[0]].isoformat()} to {index[rows[-1]].isoformat()}"
+             if rows.size and len(index) > int(rows[-1]) else "")
+    advice = ("pass --fit FILE with a log of normal operation" if source == "fit log" else
+              "pass --fit-rows N or --fit FILE with a period of normal operation")
+    return (f"the fit window ({source}) looks abnormal: {count} of its {trimmed.size} running samples"
+            f"{where} lie far outside the rest and were left out of the calibration; if that period was not normal "
+            f"operation, {advice}")
+
+
 def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | None = None,
                   detector: str | None = None) -> Detection:
     """Fit the configured detector on normal rows and score every row of `frame`.
@@ -77,26 +105,37 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
         fit_raw = fit[channels].to_numpy(dtype=float)
         fit_states = operating_states(fit_raw, channels, cfg.settle, cfg.states)
         normal = smooth(fit_raw, fit_states.running, cfg.window)[fit_states.scored]
+        normal_raw = fit_raw[fit_states.scored]
+        fit_index, fit_positions = fit.index, np.flatnonzero(fit_states.scored)
         info: dict[str, Any] = {"source": "fit log", "rows": int(len(fit_raw))}
     else:
         rows = fit_rows_for(len(raw), cfg)
         normal = values[:rows][states.scored[:rows]]
+        normal_raw = raw[:rows][states.scored[:rows]]
+        fit_index, fit_positions = frame.index, np.flatnonzero(states.scored[:rows])
         info = {"source": "first rows", "rows": rows}
     if len(normal) < MIN_FIT_ROWS:
         raise SensorDataError(
             f"only {len(normal)} normal running samples to fit on (need {MIN_FIT_ROWS}): pass --fit-rows N with more "
             "rows, or --fit FILE with a normal-operation log")
     model = make_detector(cfg, detector)
-    model.fit(normal)
+    model.fit(normal, noise_ratio(normal_raw, normal) if cfg.window > 1 else None)
+    calibration = model.calibration
     scores = model.score(values)
     score = np.where(states.scored, scores.score, np.nan)
     abnormal = hysteresis(np.nan_to_num(score, nan=0.0), cfg.release) & states.scored
     normal_level = np.nanmedian(normal, axis=0)
     events = build_events(frame.index, raw, channels, score, scores.deviation, scores.contribution, abnormal, cfg,
-                          normal_level, model.name)
+                          normal_level, model.name, states.scored)
     info.update({"running_samples_fitted": int(len(normal)), "detector": model.name, "window": cfg.window,
                  "state_channels": list(states.state_channels), "stops": states.stops,
-                 "off_share": round(states.off_share, 4)})
+                 "off_share": round(states.off_share, 4),
+                 "fit_rows_left_out": int(calibration.trimmed.sum()),
+                 "thresholds": {"upper": [round(float(x), 2) for x in calibration.upper],
+                                "lower": [round(float(x), 2) for x in calibration.lower]}})
+    warning = fit_window_warning(fit_index, fit_positions, calibration.trimmed, str(info["source"]))
+    if warning:
+        info["warning"] = warning
     return Detection(model.name, frame.index, channels, score, scores.deviation, abnormal, events, states, info)
 
 

@@ -10,12 +10,15 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from copilot.errors import ConfigError
 from index.config import IndexConfig
+
+if TYPE_CHECKING:
+    from copilot.detectors.calibration import Calibration
 
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
@@ -75,13 +78,18 @@ class AnomalyConfig:
     """Sensor anomaly detection: which detector, how it is fitted and calibrated, and how samples become events.
 
     Defaults were chosen by measurement (`copilot eval anomalies`, README "Sensor anomalies"): the robust per-channel
-    detector on smoothed signals with a threshold calibrated on the normal rows.
+    detector on smoothed signals, thresholds calibrated on the normal rows (`copilot/detectors/calibration.py`).
     """
 
     detector: str = "robust"  # robust (median/MAD) | pca (T2+Q) | gru (forecast residuals) | ensemble (all three)
     window: int = 30  # centred smoothing window in samples; a sustained change is an anomaly, one spike is not
-    z_threshold: float = 8.0  # floor of the calibrated threshold, in robust z units of the smoothed signal
-    calibration_margin: float = 2.0  # threshold >= margin x the largest score seen on the normal (fit) rows
+    z_threshold: float = 3.0  # floor of every calibrated threshold, in robust z of the smoothed signal
+    noise_floor: float = 2.0  # and at least this many raw-signal spreads (smoothing must not make noise alarm)
+    calibration_margin: float = 1.2  # threshold >= margin x the calibration_quantile of the kept fit scores
+    calibration_quantile: float = 99.5  # percentile of the fit scores (100: the largest, which one dip can inflate)
+    tail_probability: float = 3e-5  # Student-t prediction bound over the fit window's effective sample size
+    threshold_ceiling: float = 12.0  # no threshold above this robust z (a bad fit window cannot blind the detector)
+    fit_trim: float = 5.0  # fit rows beyond median + fit_trim x MAD of their scores are left out of calibration
     release: float = 1.0  # hysteresis: an event ends below release x threshold (1.0: none, measured best)
     min_points: int = 3  # an event needs this many abnormal samples
     merge_gap: int = 6  # events closer than this many samples are one event
@@ -89,6 +97,14 @@ class AnomalyConfig:
     fit_fraction: float = 0.3
     states: bool = True  # separate off/idle from running and fit/score the running state only
     settle: int = 3  # samples after a start (off -> running) that are not scored while the machine settles
+
+    def calibration(self) -> Calibration:
+        """The threshold calibration settings as the detectors take them."""
+        from copilot.detectors.calibration import Calibration  # here: copilot.detectors imports this module
+
+        return Calibration(floor=self.z_threshold, noise_floor=self.noise_floor, margin=self.calibration_margin,
+                           quantile=self.calibration_quantile, tail_p=self.tail_probability,
+                           ceiling=self.threshold_ceiling, trim=self.fit_trim)
 
     def __post_init__(self) -> None:
         if self.detector not in ("robust", "pca", "gru", "ensemble"):
@@ -99,6 +115,15 @@ class AnomalyConfig:
             raise ValueError(f"z_threshold must be > 0, got {self.z_threshold}")
         if self.calibration_margin < 0:
             raise ValueError(f"calibration_margin must be >= 0, got {self.calibration_margin}")
+        if not 50 <= self.calibration_quantile <= 100:
+            raise ValueError(f"calibration_quantile must be in [50, 100], got {self.calibration_quantile}")
+        if not 0 < self.tail_probability < 0.5:
+            raise ValueError(f"tail_probability must be in (0, 0.5), got {self.tail_probability}")
+        if self.threshold_ceiling < self.z_threshold:
+            raise ValueError(f"threshold_ceiling ({self.threshold_ceiling}) must be >= z_threshold "
+                             f"({self.z_threshold})")
+        if self.noise_floor < 0 or self.fit_trim < 0:
+            raise ValueError("noise_floor and fit_trim must be >= 0 (fit_trim 0 keeps every fit row)")
         if not 0 < self.release <= 1:
             raise ValueError(f"release must be in (0, 1], got {self.release}")
         if self.min_points < 1:

@@ -2,7 +2,9 @@
 
 An event opens where the calibrated score exceeds 1.0 and stays open while it remains above `release` (hysteresis:
 the alarm does not chatter at the threshold, and the window covers the whole excursion, not only its peak). Windows
-closer than `merge_gap` samples are one event; a window with fewer than `min_points` abnormal samples is dropped.
+closer than `merge_gap` samples are one event, and so are windows separated only by a stop (unscored samples) when the
+same channel leads both the same way (a fault persists through a stop); a window with fewer than `min_points` abnormal
+samples is dropped.
 """
 
 from __future__ import annotations
@@ -43,6 +45,26 @@ def runs(mask: np.ndarray, merge_gap: int) -> list[tuple[int, int]]:
     return [(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
 
+def merge_across_stops(spans: list[tuple[int, int]], scored: np.ndarray, merge_gap: int,
+                       signature: list[tuple[int, bool]]) -> list[tuple[int, int]]:
+    """Join consecutive abnormal spans separated only by unscored samples (a stop, a restart settling) plus at most
+    `merge_gap` scored ones, when both show the same dominant channel moving the same way: one fault that persists
+    through a stop is one event; a different fault after the stop stays a separate event."""
+    if not spans:
+        return []
+    position = np.cumsum(scored)
+    merged = [spans[0]]
+    last = signature[0]
+    for span, sign in zip(spans[1:], signature[1:], strict=True):
+        gap = int(position[span[0] - 1] - position[merged[-1][1]])  # scored samples strictly between the two
+        if sign == last and gap <= merge_gap:
+            merged[-1] = (merged[-1][0], span[1])
+        else:
+            merged.append(span)
+            last = sign
+    return merged
+
+
 def _direction(z: np.ndarray) -> str:
     top, bottom = float(np.nanmax(z)), float(np.nanmin(z))
     if top > ERRATIC_Z and bottom < -ERRATIC_Z and min(top, -bottom) > 0.3 * max(top, -bottom):
@@ -57,18 +79,30 @@ def severity_of(score: float) -> str:
 
 def build_events(index: pd.DatetimeIndex, raw: np.ndarray, channels: list[str], score: np.ndarray,
                  deviation: np.ndarray, contribution: np.ndarray, abnormal: np.ndarray, cfg: AnomalyConfig,
-                 normal_level: np.ndarray | None = None, detector: str = "") -> list[AnomalyEvent]:
-    """One AnomalyEvent per merged abnormal window, strongest channels first."""
+                 normal_level: np.ndarray | None = None, detector: str = "", scored: np.ndarray | None = None
+                 ) -> list[AnomalyEvent]:
+    """One AnomalyEvent per merged abnormal window, strongest channels first (`scored`: see `runs`)."""
     events = []
-    for start, end in runs(abnormal, cfg.merge_gap):
+    spans = runs(abnormal, cfg.merge_gap)
+    if scored is not None and len(spans) > 1:
+        signature = []
+        for start, end in spans:
+            peak = np.nan_to_num(contribution[start:end + 1]).max(axis=0)
+            j = int(np.argmax(peak))
+            signature.append((j, bool(np.nanmean(deviation[start:end + 1, j]) >= 0)))
+        spans = merge_across_stops(spans, scored, cfg.merge_gap, signature)
+    for start, end in spans:
         if int(abnormal[start:end + 1].sum()) < cfg.min_points:
             continue
         window_contrib = np.nan_to_num(contribution[start:end + 1])
         peak_contrib = window_contrib.max(axis=0)
+        # A secondary channel must be half-way to its threshold for a tenth of the event, not in one noisy sample
+        # (over a two-day event every quiet channel touches half its threshold once).
+        sustained = np.percentile(window_contrib, 90, axis=0)
         order = np.argsort(-peak_contrib)
         # Channels over their own threshold, then those at least half-way there (a secondary symptom: the flow that
         # sags while the pressure alarms is evidence for the diagnosis even when it would not alarm on its own).
-        involved = [int(j) for j in order if peak_contrib[j] >= SECONDARY]
+        involved = [int(j) for j in order if peak_contrib[j] >= 1.0 or sustained[j] >= SECONDARY]
         if not involved:  # a multivariate alarm no single channel explains: the channels carrying most of it
             involved = [int(j) for j in order if peak_contrib[j] >= 0.5 * peak_contrib[order[0]]]
         window_z = deviation[start:end + 1]

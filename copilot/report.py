@@ -129,6 +129,8 @@ def build_report(frame: SensorFrame, asset: str | None, cfg: AnomalyConfig, inde
     summary, source, rejected = write_summary(generator, asset, window, events, causes, urgency,
                                               found.states.stops, sorted({r.failure_mode for r in rows}))
     warnings = list(frame.warnings)
+    if found.fit_info.get("warning"):
+        warnings.append(str(found.fit_info["warning"]))
     if rejected:
         warnings.append(f"model summary not used ({rejected}); templated summary instead")
     fit_info = dict(found.fit_info, asset_type=kind)

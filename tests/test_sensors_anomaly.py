@@ -85,7 +85,7 @@ def test_a_single_collapsing_channel_is_not_explained_away_as_a_stop() -> None:
 
 def test_a_separate_fit_log_is_used_and_must_have_the_same_channels() -> None:
     normal = synthetic(step_at=10_000, seed=3)
-    frame = synthetic(step_at=100)
+    frame = synthetic(step_at=100, step=4.0)
     found = run_detection(frame, AnomalyConfig(), fit=normal)
     assert found.fit_info["source"] == "fit log"
     assert pd.Timestamp(found.events[0].start) <= frame.index[110]

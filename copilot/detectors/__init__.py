@@ -6,6 +6,7 @@ import numpy as np
 
 from copilot.config import AnomalyConfig
 from copilot.detectors.base import Detector, Scores
+from copilot.detectors.calibration import Calibration, Fitted
 from copilot.detectors.forecast import GRUForecaster
 from copilot.detectors.pca import PCADetector
 from copilot.detectors.robust import RobustDetector
@@ -21,9 +22,10 @@ class EnsembleDetector:
     def __init__(self, members: list[Detector]) -> None:
         self.members = members
 
-    def fit(self, normal: np.ndarray) -> None:
+    def fit(self, normal: np.ndarray, noise: np.ndarray | None = None) -> None:
         for member in self.members:
-            member.fit(normal)
+            member.fit(normal, noise)
+        self.calibration = self.members[0].calibration
 
     def score(self, values: np.ndarray) -> Scores:
         parts = [m.score(values) for m in self.members]
@@ -35,16 +37,17 @@ class EnsembleDetector:
 def make_detector(cfg: AnomalyConfig, name: str | None = None) -> Detector:
     """The configured detector (or `name`), with the configured calibration."""
     kind = name or cfg.detector
+    calibration = cfg.calibration()
     if kind == "robust":
-        return RobustDetector(cfg.z_threshold, cfg.calibration_margin)
+        return RobustDetector(calibration)
     if kind == "pca":
-        return PCADetector(cfg.z_threshold, cfg.calibration_margin)
+        return PCADetector(calibration)
     if kind == "gru":
-        return GRUForecaster(cfg.z_threshold, cfg.calibration_margin)  # inputs are already smoothed
+        return GRUForecaster(calibration)  # inputs are already smoothed
     if kind == "ensemble":
         return EnsembleDetector([make_detector(cfg, k) for k in ("robust", "pca", "gru")])
     raise ValueError(f"unknown detector {kind!r}; choose one of {', '.join(DETECTORS)}")
 
 
-__all__ = ["DETECTORS", "Detector", "EnsembleDetector", "GRUForecaster", "PCADetector", "RobustDetector", "Scores",
-           "make_detector"]
+__all__ = ["DETECTORS", "Calibration", "Detector", "EnsembleDetector", "Fitted", "GRUForecaster", "PCADetector",
+           "RobustDetector", "Scores", "make_detector"]

@@ -1,9 +1,9 @@
 """The detector contract: fit on normal samples, then score every sample against what normal looked like.
 
 Every detector returns the same two things, so events, plots, diagnosis and evaluation never care which one ran:
-`score` (n,), already divided by its threshold calibrated on the normal (fit) samples, so 1.0 is the alarm level for
-every detector; and `deviation` (n, c), the signed robust z-score of each channel's smoothed signal against its normal
-level, from which events take their channels, direction and peak.
+`score` (n,), already divided by its threshold calibrated on the normal (fit) samples (`calibration.py`), so 1.0 is the
+alarm level for every detector; and `deviation` (n, c), the signed robust z-score of each channel's smoothed signal
+against its normal level, from which events take their channels, direction and peak.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from copilot.detectors.calibration import Fitted
 
 MAD_SCALE = 1.4826  # makes MAD a consistent estimator of the standard deviation for normal data
 
@@ -30,7 +32,11 @@ class Detector(Protocol):
 
     name: str
 
-    def fit(self, normal: np.ndarray) -> None: ...
+    calibration: Fitted  # set by fit: thresholds, fit rows left out, effective sample sizes
+
+    def fit(self, normal: np.ndarray, noise: np.ndarray | None = None) -> None:
+        """`noise`: per channel, the raw spread over the smoothed spread of the fit rows (scales the noise floor)."""
+        ...
 
     def score(self, values: np.ndarray) -> Scores: ...
 
@@ -44,11 +50,3 @@ def robust_location_scale(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     floor = 1e-3 * np.abs(median) + 1e-9
     spread = np.maximum(np.nan_to_num(spread, nan=0.0), floor)
     return np.nan_to_num(median, nan=0.0), spread
-
-
-def calibrated_threshold(fit_scores: np.ndarray, floor: float, margin: float) -> np.ndarray:
-    """Threshold per column: the larger of a floor and `margin` x the largest score seen on normal data."""
-    if fit_scores.size == 0:
-        return np.full(fit_scores.shape[1:], floor)
-    peak = np.nanmax(np.abs(fit_scores), axis=0)
-    return np.maximum(floor, margin * np.nan_to_num(peak, nan=0.0))

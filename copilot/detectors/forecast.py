@@ -3,7 +3,8 @@ flag deviation (the LSTM-AD idea of Malhotra et al., 2015, with a GRU).
 
 Trained only on the normal rows, briefly (a few hundred Adam steps on short windows, seconds on a CPU), with a fixed
 seed so a report is reproducible. Residuals are robustly standardised on the normal rows, smoothed like the inputs,
-and calibrated per channel like the robust detector. torch is imported only when this detector is used.
+and calibrated per channel like the robust detector (`calibration.py`). torch is imported only when this detector is
+used.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ import time
 
 import numpy as np
 
-from copilot.detectors.base import Scores, calibrated_threshold, robust_location_scale
+from copilot.detectors.base import Scores, robust_location_scale
+from copilot.detectors.calibration import Calibration, calibrate
 
 
 class GRUForecaster:
     name = "gru"
 
-    def __init__(self, z_threshold: float = 8.0, margin: float = 2.0, hidden: int = 16, seq_len: int = 64,
+    def __init__(self, calibration: Calibration | None = None, hidden: int = 16, seq_len: int = 64,
                  steps: int = 150, budget_s: float = 3.0, smooth: int = 1, seed: int = 0) -> None:
-        self.z_threshold = z_threshold
-        self.margin = margin
+        self.settings = calibration or Calibration()
         self.hidden = hidden
         self.seq_len = seq_len
         self.steps = steps
@@ -53,7 +54,7 @@ class GRUForecaster:
             predicted = self.model(x)[0].numpy()
         return np.vstack([z[:1], predicted])
 
-    def fit(self, normal: np.ndarray) -> None:
+    def fit(self, normal: np.ndarray, noise: np.ndarray | None = None) -> None:
         import torch
 
         torch.manual_seed(self.seed)
@@ -77,8 +78,9 @@ class GRUForecaster:
         self.model.eval()
         residual = self._residual(z)
         self.res_median, self.res_spread = robust_location_scale(residual)
-        self.threshold = calibrated_threshold((residual - self.res_median) / self.res_spread, self.z_threshold,
-                                              self.margin)
+        # Residuals are one-step innovations, already near white: no smoothing noise floor applies to them.
+        self.calibration = calibrate((residual - self.res_median) / self.res_spread, self.settings, signed=True)
+        self.upper, self.lower = self.calibration.upper, self.calibration.lower
 
     def _residual(self, z: np.ndarray) -> np.ndarray:
         residual = z - self._predict(z)
@@ -91,6 +93,6 @@ class GRUForecaster:
     def score(self, values: np.ndarray) -> Scores:
         z = np.nan_to_num((values - self.median) / self.spread).astype(np.float32)
         r = (self._residual(z) - self.res_median) / self.res_spread
-        contribution = np.abs(r) / self.threshold
+        contribution = np.where(r >= 0, r / self.upper, -r / self.lower)
         score = contribution.max(axis=1)
         return Scores(score, (values - self.median) / self.spread, contribution)

@@ -2,23 +2,23 @@
 
 Channels are robustly standardised on the normal rows; components explaining `variance` of the normal data form the
 model. T2 catches a familiar pattern at an unfamiliar size; Q catches a broken correlation (flow falls while current
-stays). Both are calibrated on the normal rows like the robust detector (on the square-root scale, so 1.0 is the
-alarm level and the hysteresis works the same way); the score is the larger of the two.
+stays). Both are calibrated on the normal rows (`calibration.py`, on the square-root scale, so 1.0 is the alarm level
+and the hysteresis works the same way); the score is the larger of the two.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from copilot.detectors.base import Scores, calibrated_threshold, robust_location_scale
+from copilot.detectors.base import Scores, robust_location_scale
+from copilot.detectors.calibration import Calibration, calibrate
 
 
 class PCADetector:
     name = "pca"
 
-    def __init__(self, z_threshold: float = 8.0, margin: float = 2.0, variance: float = 0.95) -> None:
-        self.z_threshold = z_threshold
-        self.margin = margin
+    def __init__(self, calibration: Calibration | None = None, variance: float = 0.95) -> None:
+        self.settings = calibration or Calibration()
         self.variance = variance
 
     def _stats(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -28,7 +28,7 @@ class PCADetector:
         residual = centred - t @ self.components.T
         return t2, np.sqrt((residual ** 2).sum(axis=1)), residual
 
-    def fit(self, normal: np.ndarray) -> None:
+    def fit(self, normal: np.ndarray, noise: np.ndarray | None = None) -> None:
         self.median, self.spread = robust_location_scale(normal)
         z = np.nan_to_num((normal - self.median) / self.spread)
         self.mean = z.mean(axis=0)
@@ -40,7 +40,10 @@ class PCADetector:
         self.components = vt[:k].T
         self.eigen = np.maximum(eigen[:k], 1e-9)
         t2, q, _ = self._stats(z)
-        self.threshold = calibrated_threshold(np.c_[t2, q], self.z_threshold, self.margin)
+        # T2 and Q are magnitudes over all channels: the noise floor uses the channels' median raw/smoothed ratio.
+        shared = None if noise is None else np.full(2, float(np.median(noise)))
+        self.calibration = calibrate(np.c_[t2, q], self.settings, signed=False, noise=shared)
+        self.threshold = self.calibration.upper
 
     def score(self, values: np.ndarray) -> Scores:
         z = (values - self.median) / self.spread
