@@ -127,6 +127,7 @@ class Tally:
             "delay_s_median": round(float(np.median(self.delays)), 1) if self.delays else None,
             "top1": ratio(sum(self.top1), len(self.top1)), "top3": ratio(sum(self.top3), len(self.top3)),
             "diagnosed": len(self.top1), "seconds": round(self.seconds, 1),
+            "counts": {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn},
         }
 
 
