@@ -55,7 +55,7 @@ class Copilot:
         Raises:
             IndexNotFoundError, IndexMismatchError, ModelLoadError, EmbedderLoadError, ConfigError.
         """
-        from copilot.models import resolve_language_model
+        from copilot.models import resolve_adapter, resolve_language_model
         from index.embeddings import make_embedder
         from index.layout import live_generation
 
@@ -76,8 +76,7 @@ class Copilot:
         index = HybridIndex.load(cfg.index_dir, embedder, cfg.index.embedder)
         if generator is None:
             model_path = None if cfg.generation.backend == "openai" else resolve_language_model(cfg.generation.model)
-            adapter = Path(cfg.generation.adapter) if cfg.generation.adapter else None
-            generator = make_generator(cfg.generation, model_path, adapter)
+            generator = make_generator(cfg.generation, model_path, resolve_adapter(cfg.generation))
         return cls(cfg, index, generator)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None,

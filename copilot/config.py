@@ -54,7 +54,9 @@ class GenerationConfig:
     backend: str = "transformers"  # transformers | openai (an OpenAI-compatible HTTP endpoint)
     endpoint: str | None = None  # e.g. http://localhost:8000/v1 for vLLM, llama.cpp server or TGI
     api_key_env: str = "OPENAI_API_KEY"  # name of the variable holding the endpoint's key, if it needs one
-    adapter: str | None = None  # LoRA adapter directory; None = no adapter
+    # LoRA adapter: "bundled" = the project's fine-tune (finetune/adapters/), used with the default model only;
+    # a directory path; or None for the base model alone (`--no-adapter`).
+    adapter: str | None = "bundled"
     max_new_tokens: int = 100  # 1-3 cited sentences; decode runs ~17 tokens/s on 2 cores (bench/bench_answer.py)
     temperature: float = 0.0  # greedy by default: answers must be reproducible
     context_words: int = 600  # passage budget in the prompt: prefill dominates CPU latency

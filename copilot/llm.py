@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from copilot.config import GenerationConfig
 from copilot.errors import GenerationError, ModelLoadError
+from copilot.prompts import end_of_turn_ids
 
 logger = logging.getLogger(__name__)
 
@@ -68,13 +69,15 @@ class HFGenerator:
                     "pip install 'maintenance-copilot[finetune]', or run with --no-adapter"
                 ) from exc
             try:
-                model = PeftModel.from_pretrained(model, str(self.adapter))
-            except (OSError, ValueError) as exc:
+                # Merged into the weights: decoding is then exactly as fast as the base model's.
+                model = PeftModel.from_pretrained(model, str(self.adapter)).merge_and_unload()
+            except (OSError, ValueError, RuntimeError) as exc:
                 raise ModelLoadError(f"cannot load LoRA adapter {self.adapter}: {exc}") from exc
         model.to(device).eval()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         self._model, self._tokenizer, self._device = model, tokenizer, device
+        self._stop_ids = end_of_turn_ids(tokenizer)
 
     def _inputs(self, messages: Messages) -> Any:
         encoded = self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
@@ -82,7 +85,8 @@ class HFGenerator:
         return {k: v.to(self._device) for k, v in encoded.items()}
 
     def _generate_kwargs(self, max_new_tokens: int) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": self._tokenizer.pad_token_id}
+        kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": self._tokenizer.pad_token_id,
+                                  "eos_token_id": self._stop_ids}
         if self.cfg.temperature > 0:
             kwargs.update(do_sample=True, temperature=self.cfg.temperature)
         else:

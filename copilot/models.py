@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from copilot.config import DEFAULT_MODEL, copilot_home
+from copilot.config import DEFAULT_MODEL, GenerationConfig, copilot_home
 from copilot.errors import ModelLoadError
 from index.embeddings import resolve_embedder
 from index.offline import hf_cache_snapshot, package_dir
@@ -91,3 +91,32 @@ def convert_gguf(gguf: Path, out_dir: Path) -> Path:
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp, out_dir)
     return out_dir
+
+
+BUNDLED_ADAPTER = Path(__file__).resolve().parent.parent / "finetune" / "adapters" / "smollm2-135m-maint"
+
+
+def resolve_adapter(cfg: GenerationConfig) -> Path | None:
+    """The LoRA adapter directory to load, or None.
+
+    "bundled" means the project's own fine-tune, which was trained for the default model: it is applied to that
+    model only (a LoRA adapter does not fit another base), and never to an HTTP endpoint.
+    Raises:
+        ModelLoadError: an adapter path that does not exist or holds no adapter_config.json.
+    """
+    if not cfg.adapter or cfg.backend == "openai":
+        return None
+    if cfg.adapter == "bundled":
+        if cfg.model != DEFAULT_MODEL:
+            logger.info("bundled adapter skipped: it was trained for %s, not %s", DEFAULT_MODEL, cfg.model)
+            return None
+        if not (BUNDLED_ADAPTER / "adapter_config.json").is_file():
+            logger.warning("bundled adapter missing at %s: running the base model", BUNDLED_ADAPTER)
+            return None
+        return BUNDLED_ADAPTER
+    path = Path(cfg.adapter).expanduser()
+    if not (path / "adapter_config.json").is_file():
+        raise ModelLoadError(f"LoRA adapter {path} not found (no adapter_config.json there): train one with "
+                             "`copilot finetune train`, point generation.adapter at its adapter/ folder, or use "
+                             "--no-adapter")
+    return path

@@ -7,6 +7,7 @@ change to the fine-tuning data too (the prompt tests pin the exact strings).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from copilot.records import Passage
 
@@ -52,3 +53,36 @@ def qa_messages(question: str, passages: Sequence[Passage], budget_words: int,
     user = f"Passages:\n{format_passages(passages, budget_words)}\n\nQuestion: {question}"
     messages.append({"role": "user", "content": user})
     return messages
+
+
+SHORTHAND_SYSTEM = (
+    "Rewrite the maintenance note in plain lower-case English: spell out technician shorthand and abbreviations, "
+    "keep every part number, code and value exactly as written, add nothing."
+)
+
+
+def shorthand_messages(note: str) -> list[dict[str, str]]:
+    """Chat messages asking for a technician's note in plain language (fine-tuned alongside grounded answers)."""
+    return [{"role": "system", "content": SHORTHAND_SYSTEM}, {"role": "user", "content": note}]
+
+
+def end_of_turn(tokenizer: Any) -> str:
+    """What the chat template writes after an assistant message ('<|im_end|>' for ChatML), whitespace stripped.
+
+    Taken from the template, not from `tokenizer.eos_token`: a converted checkpoint may name a different end-of-text
+    token, and a model trained to end with the wrong one never stops at inference.
+    """
+    probe = [{"role": "user", "content": "q"}]
+    prompt = tokenizer.apply_chat_template(probe, tokenize=False, add_generation_prompt=True)
+    full = tokenizer.apply_chat_template(probe + [{"role": "assistant", "content": "\x00"}], tokenize=False)
+    if not full.startswith(prompt) or "\x00" not in full:
+        return str(tokenizer.eos_token or "")
+    return str(full.split("\x00", 1)[1].strip())
+
+
+def end_of_turn_ids(tokenizer: Any) -> list[int]:
+    """Token ids generation should stop at: the template's end of turn, and the tokenizer's eos."""
+    ids = tokenizer(end_of_turn(tokenizer), add_special_tokens=False)["input_ids"][:1]
+    if tokenizer.eos_token_id is not None and tokenizer.eos_token_id not in ids:
+        ids.append(tokenizer.eos_token_id)
+    return ids

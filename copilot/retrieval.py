@@ -63,7 +63,13 @@ class Retriever:
                 score = weight * (hit.score + _bonus(hit.chunk, plan)) + (VOTE / (rank + 2) if recency else 0.0)
                 scored[hit.chunk.chunk_id] = (score, hit)
         ordered = sorted(scored.values(), key=lambda sh: (-sh[0], sh[1].chunk.chunk_id))
-        return [replace(hit, score=score) for score, hit in ordered[:k]]
+        seen: set[str] = set()
+        unique = []
+        for score, hit in ordered:  # the same text indexed from two places fills the context only once
+            if hit.chunk.text not in seen:
+                seen.add(hit.chunk.text)
+                unique.append(replace(hit, score=score))
+        return unique[:k]
 
     def has_records(self, plan: QueryPlan) -> bool:
         """Whether any work order or log record of the named assets falls on the named dates."""
