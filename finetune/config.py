@@ -7,6 +7,8 @@ Defaults live here; `finetune/configs/*.yaml` are commented recipes that overrid
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,7 +138,29 @@ def _section(cls: type, values: dict[str, Any] | None) -> Any:
     unknown = set(values) - names
     if unknown:
         raise ValueError(f"unknown {cls.__name__} key(s) {sorted(unknown)}; known: {sorted(names)}")
+    hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
-        if f.name in values and isinstance(values[f.name], list):
-            values[f.name] = tuple(values[f.name])
+        if f.name in values:
+            values[f.name] = _typed(f"{cls.__name__}.{f.name}", hints[f.name], values[f.name])
     return cls(**values)
+
+
+def _typed(name: str, hint: Any, value: Any) -> Any:
+    """`value` checked against the field's type (tuples from YAML lists, ints accepted as floats), or a ValueError
+    naming the key: a string where a number belongs would otherwise fail later with a message that names nothing."""
+    kinds = [k for k in typing.get_args(hint) if k is not type(None)] if typing.get_origin(hint) is types.UnionType \
+        else [hint]
+    if value is None and len(kinds) < len(typing.get_args(hint)):
+        return None
+    kind = kinds[0]
+    origin = typing.get_origin(kind) or kind
+    if origin is tuple and isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    if origin is dict and isinstance(value, dict):
+        return value
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind in (int, str) and isinstance(value, kind) and not isinstance(value, bool):
+        return value
+    hint_text = " (YAML reads 1e-3 as text: write 1.0e-3)" if isinstance(value, str) and kind is float else ""
+    raise ValueError(f"{name} must be {getattr(kind, '__name__', kind)}, got {value!r}{hint_text}")

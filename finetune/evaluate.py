@@ -2,7 +2,8 @@
 
 Replies are scored with the copilot's own checker (`copilot.citations.check`), so "valid" here means what it means at
 inference: the reply cites a passage that exists, and every sentence and number is supported by what it cites.
-- citation_validity: answerable prompts whose reply cites a gold passage and passes the support check;
+- citation_validity: answerable prompts whose reply itself cites a gold passage ([n] written by the model, not
+  attributed by the checker) and passes the support check;
 - cites_any: answerable prompts whose reply carries at least one in-range [n];
 - abstention_accuracy: unanswerable prompts whose reply says NOT_COVERED (what `copilot.qa` treats as abstaining);
 - false_abstention: answerable prompts the model declined;
@@ -110,9 +111,11 @@ def score_replies(examples: Sequence[Example], replies: Sequence[str]) -> dict[s
             continue
         passages = passages_of(example)
         checked = citations.check(reply, passages, question_of(example))
-        cited = {int(n) for n in re.findall(r"\[(\d{1,2})\]", reply)}
+        cited = {int(n) for group in citations.CITATION_RE.findall(reply) for n in re.split(r"\s*[,;]\s*", group)}
         cites_any += bool(cited & {p.n for p in passages})
-        valid += bool({c.n for c in checked.citations} & set(example.gold)) and not checked.unsupported
+        # the reply's own [n] must name a gold passage: the checker attributes uncited sentences to a passage,
+        # which would count a reply that cites nothing (or only out-of-range numbers) as validly cited
+        valid += bool(cited & set(example.gold)) and not checked.unsupported
         keywords = example.keywords or sorted(citations.numbers_in(re.sub(r"\[\d+\]", "", example.completion or "")))
         if keywords:
             kw_total += 1

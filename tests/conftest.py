@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import fakes
 from tests.fakes import HashingEmbedder, ScriptedGenerator
 
 DATA = Path(__file__).parent / "data"
@@ -37,6 +38,12 @@ def fake_embedder() -> HashingEmbedder:
 @pytest.fixture
 def scripted() -> ScriptedGenerator:
     return ScriptedGenerator("Tighten the seal gland nuts to 25 N·m [1].")
+
+
+@pytest.fixture
+def tiny_tokenizer():  # type: ignore[no-untyped-def]
+    """A ChatML word-level tokenizer trained on tests/data (built in ~10 ms; tests may change its padding side)."""
+    return fakes.tiny_tokenizer([p.read_text(encoding="utf-8") for p in sorted(DATA.iterdir()) if p.is_file()])
 
 
 @pytest.fixture(scope="session")

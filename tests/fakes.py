@@ -1,9 +1,11 @@
-"""Test doubles: a scripted generator that records prompts, a hashing embedder with real (lexical) similarity."""
+"""Test doubles: a scripted generator that records prompts, a hashing embedder with real (lexical) similarity,
+and a tiny chat tokenizer and Llama built on the spot for the fine-tuning tests."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -52,3 +54,46 @@ class HashingEmbedder(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._embed(text)
+
+
+CHATML_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def tiny_tokenizer(texts: list[str]) -> Any:
+    """A word-level tokenizer trained on `texts`, with ChatML special tokens and template: SmolLM2's format, tiny.
+
+    Real `PreTrainedTokenizerFast` code paths (chat template, padding, special tokens) with no download.
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from copilot import prompts
+
+    backend = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    backend.decoder = decoders.WordPiece()  # joins words with spaces
+    corpus = [*texts, prompts.QA_SYSTEM, prompts.SHORTHAND_SYSTEM, "system user assistant"]
+    backend.train_from_iterator(corpus, trainers.WordLevelTrainer(
+        special_tokens=["[PAD]", "[UNK]", "<|im_start|>", "<|im_end|>"]))
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="[UNK]", pad_token="[PAD]",
+                                        eos_token="<|im_end|>")
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+    tokenizer.chat_template = CHATML_TEMPLATE
+    return tokenizer
+
+
+def tiny_llama(tokenizer: Any, seed: int = 0) -> Any:
+    """A randomly initialised Llama (hidden 32, 2 layers) over `tokenizer`'s vocabulary; the same seed, the same
+    weights. Real transformers and peft code paths in a few milliseconds."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+                         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+                         bos_token_id=None, tie_word_embeddings=False)
+    torch.manual_seed(seed)
+    return LlamaForCausalLM(config).float().eval()
