@@ -16,10 +16,6 @@ from typing import Any
 from copilot.errors import USER_ERRORS, CopilotError
 from index.layout import live_generation as require_index
 
-NOT_YET = {
-    "finetune": "LoRA fine-tuning",
-}
-
 
 def _index_dir(args: argparse.Namespace) -> Path:
     from copilot.config import copilot_home
@@ -253,10 +249,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return int(run_command(args, _config(args, **{"generation.model": args.model})))
 
 
-def cmd_not_yet(args: argparse.Namespace) -> int:
-    raise CopilotError(f"`copilot {args.command}` ({NOT_YET[args.command]}) is not yet available in this version")
-
-
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="copilot", description="Offline maintenance copilot: cited answers from "
                                      "manuals and logs, anomaly reports from sensor data.")
@@ -350,10 +342,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("finetune", help="LoRA fine-tuning: train, eval, export (not yet available)")
-    p.add_argument("action", choices=["train", "eval", "export"])
-    p.add_argument("--config", help="training recipe (YAML)")
-    p.set_defaults(func=cmd_not_yet)
+    from finetune.cli import add_parser as add_finetune
+
+    add_finetune(sub, common)
     return parser
 
 

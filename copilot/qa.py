@@ -23,6 +23,8 @@ from copilot.retrieval import Retriever
 # An extractive line must cover this idf-weighted share of the question's words. Calibrated on corpus/eval/qa.jsonl
 # with `copilot eval qa --no-llm` (README): 0.25 gives 12% false abstentions and 45% of unanswerable abstained.
 MIN_LINE_SCORE = 0.25
+# When the model itself says the passages do not answer, a line must cover this much of the question to overrule it.
+OVERRULE_DECLINE_SCORE = 0.5
 
 
 def _abstain(question: str, passages: Sequence[Passage], timings: dict[str, float], reason: str = "") -> Answer:
@@ -110,29 +112,33 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
         yield piece
     reply = "".join(pieces).strip()
     timings["generate_s"] = time.perf_counter() - generate_started
-    if prompts.NOT_COVERED.lower().rstrip(".") in reply.lower():
-        timings["total_s"] = time.perf_counter() - started
-        yield _abstain(question, passages, timings)
-        return
-    checked = citations.check(reply, passages, question)
-    if checked.citations and not checked.unsupported:
-        timings["total_s"] = time.perf_counter() - started
-        yield _with_safety(Answer(question, checked.text, checked.citations, tuple(passages), route="rag",
-                                  timings=timings), retriever)
-        return
-    # The model's reply is not fully supported: answer with the documents' own lines instead of guessing.
+    declined = prompts.NOT_COVERED.lower().rstrip(".") in reply.lower()
+    if not declined:
+        checked = citations.check(reply, passages, question)
+        if checked.citations and not checked.unsupported:
+            timings["total_s"] = time.perf_counter() - started
+            yield _with_safety(Answer(question, checked.text, checked.citations, tuple(passages), route="rag",
+                                      timings=timings), retriever)
+            return
+    # The model declined, or its reply is not fully supported: the documents' own lines answer instead, when one
+    # covers the question well enough (a decline needs stronger cover to be overruled than a bad reply).
+    floor = OVERRULE_DECLINE_SCORE if declined else MIN_LINE_SCORE
     lines = [line for line in extractive.best_lines(search_text, passages, idf=retriever.index.idf,
                                                     ignore=plan.assets)
-             if line.score >= MIN_LINE_SCORE]
+             if line.score >= floor]
     timings["total_s"] = time.perf_counter() - started
     if not lines:
-        yield _abstain(question, passages, timings, f"model answer not supported by the passages: {reply[:200]}")
+        reason = "" if declined else f"model answer not supported by the passages: {reply[:200]}"
+        yield _abstain(question, passages, timings, reason)
         return
     if plan.history:  # records keep their retrieval order: "last time" put the newest first
         lines.sort(key=lambda line: line.passage.n)
     text = " ".join(f"{line.text.rstrip('.')} [{line.passage.n}]." for line in lines)
     cites = {line.passage.n: _citation(line.passage.n, line.passage, line.text) for line in reversed(lines)}
     yield "\n" + text
-    draft = f"model draft not used: {reply[:200]}" if reply else "model gave no answer"
+    if declined:
+        draft = "the model found no answer in the passages; these lines of them match the question"
+    else:
+        draft = f"model draft not used: {reply[:200]}" if reply else "model gave no answer"
     yield _with_safety(Answer(question, text, tuple(cites[n] for n in sorted(cites)), tuple(passages),
                               route="extractive", unsupported=(draft,), timings=timings), retriever)

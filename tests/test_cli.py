@@ -34,9 +34,9 @@ def test_ask_without_an_index_fails_before_loading_any_model(tmp_path, capsys) -
     assert code == 1 and "no index found" in err and "acme/absent" not in err
 
 
-def test_commands_of_later_issues_say_not_yet_available(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["finetune", "train"]) == 1
-    assert "not yet available" in capsys.readouterr().err
+def test_finetune_train_without_a_data_set_says_how_to_build_one(tmp_path, capsys) -> None:
+    assert main(["finetune", "train", "--data", str(tmp_path / "none")]) == 1
+    assert "copilot finetune data" in capsys.readouterr().err
 
 
 def test_python_dash_m_copilot_runs_the_cli() -> None:

@@ -70,7 +70,15 @@ def test_safety_warnings_of_the_cited_procedure_come_first(make_copilot) -> None
 
 def test_the_model_saying_not_covered_is_an_abstention(make_copilot) -> None:
     copilot, _ = make_copilot(NOT_COVERED)
-    assert copilot.ask("What torque for the seal gland nuts?").abstained
+    answer = copilot.ask("Which supplier gives the warranty period for the seal kit?")
+    assert answer.abstained and answer.text.startswith(NOT_COVERED)
+
+
+def test_a_decline_is_overruled_when_a_passage_line_covers_the_question(make_copilot) -> None:
+    copilot, _ = make_copilot(NOT_COVERED)
+    answer = copilot.ask("What torque for the seal gland nuts?")
+    assert not answer.abstained and answer.route == "extractive" and "25 N·m" in answer.text
+    assert "model found no answer" in answer.unsupported[0]
 
 
 def test_streaming_yields_text_then_the_checked_answer(make_copilot) -> None:
