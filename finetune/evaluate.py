@@ -137,8 +137,8 @@ def evaluate_model(model: Any, tokenizer: Any, examples: Sequence[Example], devi
     replies = generate_replies(model, tokenizer, grounded, device, max_new_tokens)
     result.update(score_replies(grounded, replies))
     result["seconds"] = round(time.perf_counter() - started, 1)
-    result["samples"] = [{"id": e.example_id, "task": e.task, "reply": r[:200]} for e, r in
-                         list(zip(grounded, replies, strict=True))[:6]]
+    result["replies"] = [{"id": e.example_id, "task": e.task, "reply": r} for e, r in
+                         zip(grounded, replies, strict=True)]  # kept whole, so a metric can be re-scored offline
     return result
 
 
