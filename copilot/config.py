@@ -161,27 +161,32 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     Raises:
         ConfigError: unknown keys, wrong types or invalid values, naming the key.
     """
-    data: dict[str, Any] = {}
-    if path is not None:
-        file = Path(path)
-        if not file.is_file():
-            raise ConfigError(f"config file {file} not found")
-        try:
-            loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"config file {file} is not valid YAML: {exc}") from exc
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"config file {file} must hold a mapping of sections")
-        data = loaded
-    for dotted, value in (overrides or {}).items():
-        if value is None:
-            continue
+    data = read_yaml_mapping(Path(path), "config file", "a mapping of sections") if path is not None else {}
+    apply_overrides(data, {k: v for k, v in (overrides or {}).items() if v is not None})
+    return _build(data)
+
+
+def read_yaml_mapping(file: Path, what: str, shape: str, syntax: str = "YAML") -> dict[str, Any]:
+    """The mapping a YAML file holds, or a ConfigError naming the file: missing, unreadable, or not a mapping."""
+    if not file.is_file():
+        raise ConfigError(f"{what} {file} not found")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{what} {file} is not valid {syntax}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{what} {file} must hold {shape}")
+    return data
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> None:
+    """Dotted overrides into nested sections, in place: {"generation.model": "x"} -> data["generation"]["model"]."""
+    for dotted, value in overrides.items():
         section, _, key = dotted.partition(".")
         if key:
             data.setdefault(section, {})[key] = value
         else:
             data[section] = value
-    return _build(data)
 
 
 def _build(data: dict[str, Any]) -> CopilotConfig:

@@ -64,7 +64,7 @@ def cmd_data(args: argparse.Namespace) -> int:
     from finetune.examples import write_dataset
 
     recipe = load_recipe(args.recipe)
-    copilot = Copilot.load(index_dir=args.index) if args.index else Copilot.load()
+    copilot = Copilot.load(index_dir=args.index)
     qa = load_qa(Path(args.qa)) if args.qa else []
     examples = build_examples(copilot.retriever, recipe.data, copilot.cfg.generation.context_words, qa)
     index_manifest = copilot.index.manifest
@@ -143,7 +143,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _retriever(args: argparse.Namespace) -> Any:
     from copilot.app import Copilot
 
-    copilot = Copilot.load(index_dir=args.index) if getattr(args, "index", None) else Copilot.load()
+    copilot = Copilot.load(index_dir=args.index)
     return lambda question: copilot.retriever.search(question, k=2)
 
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from copilot.config import apply_overrides, read_yaml_mapping
 from copilot.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -108,20 +107,8 @@ def load_recipe(path: str | Path | None = None, overrides: dict[str, Any] | None
         ConfigError: missing file, bad YAML, unknown keys or invalid values, naming the key.
     """
     file = Path(path) if path is not None else DEFAULT_RECIPE
-    if not file.is_file():
-        raise ConfigError(f"recipe {file} not found")
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"recipe {file} is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"recipe {file} must hold a mapping with data:, train: and output_dir:")
-    for dotted, value in (overrides or {}).items():
-        section, _, key = dotted.partition(".")
-        if key:
-            data.setdefault(section, {})[key] = value
-        else:
-            data[section] = value
+    data = read_yaml_mapping(file, "recipe", "a mapping with data:, train: and output_dir:")
+    apply_overrides(data, overrides or {})
     unknown = set(data) - {"data", "train", "output_dir"}
     if unknown:
         raise ConfigError(f"recipe {file}: unknown section(s) {sorted(unknown)}; expected data, train, output_dir")

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from copilot.config import read_yaml_mapping
 from copilot.errors import ConfigError
 
 KINDS = ("work_orders", "alarm_log", "sensor", "skip")
@@ -87,15 +86,10 @@ def load_mapping(path: str | Path | None) -> InputMapping:
     if path is None:
         return InputMapping()
     file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"mapping file {file} not found")
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"mapping file {file} is not valid YAML or JSON: {exc}") from exc
-    if not isinstance(data, dict) or set(data) - {"columns", "files"}:
-        raise ConfigError(f"mapping file {file} must be a mapping with 'columns' and/or 'files' (see "
-                          "`copilot batch --help`)")
+    shape = "a mapping with 'columns' and/or 'files' (see `copilot batch --help`)"
+    data = read_yaml_mapping(file, "mapping file", shape, syntax="YAML or JSON")
+    if set(data) - {"columns", "files"}:
+        raise ConfigError(f"mapping file {file} must be {shape}")
     columns = _check_columns(data.get("columns") or {}, str(file))
     rules = []
     for pattern, spec in (data.get("files") or {}).items():
