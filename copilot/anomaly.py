@@ -22,6 +22,7 @@ from copilot.errors import SensorDataError
 from copilot.events import build_events, hysteresis
 from copilot.records import AnomalyEvent
 from copilot.states import OperatingStates, operating_states
+from copilot.variability import variability_excess
 
 MIN_FIT_ROWS = 10
 WARN_TRIMMED_SHARE = 0.005  # warn when calibration leaves out more than 0.5% of the fit rows ...
@@ -107,12 +108,15 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
         normal = smooth(fit_raw, fit_states.running, cfg.window)[fit_states.scored]
         normal_raw = fit_raw[fit_states.scored]
         fit_index, fit_positions = fit.index, np.flatnonzero(fit_states.scored)
+        variability = variability_excess(raw, states.scored, fit_raw, fit_states.scored, max(3, cfg.window // 2))
         info: dict[str, Any] = {"source": "fit log", "rows": int(len(fit_raw))}
     else:
         rows = fit_rows_for(len(raw), cfg)
         normal = values[:rows][states.scored[:rows]]
         normal_raw = raw[:rows][states.scored[:rows]]
         fit_index, fit_positions = frame.index, np.flatnonzero(states.scored[:rows])
+        variability = variability_excess(raw, states.scored, raw[:rows], states.scored[:rows],
+                                         max(3, cfg.window // 2))
         info = {"source": "first rows", "rows": rows}
     if len(normal) < MIN_FIT_ROWS:
         raise SensorDataError(
@@ -126,7 +130,7 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
     abnormal = hysteresis(np.nan_to_num(score, nan=0.0), cfg.release) & states.scored
     normal_level = np.nanmedian(normal, axis=0)
     events = build_events(frame.index, raw, channels, score, scores.deviation, scores.contribution, abnormal, cfg,
-                          normal_level, model.name, states.scored)
+                          normal_level, model.name, states.scored, variability)
     info.update({"running_samples_fitted": int(len(normal)), "detector": model.name, "window": cfg.window,
                  "state_channels": list(states.state_channels), "stops": states.stops,
                  "off_share": round(states.off_share, 4),

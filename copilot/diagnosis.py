@@ -1,12 +1,23 @@
 """Match anomaly evidence against FMEA rows to rank likely failure modes, with the evidence for each. Pure.
 
-An FMEA row's `signature` lists `channel:direction` pairs (e.g. `vibration_mm_s:up;bearing_temp_c:up`). A failure
-mode scores the share of its signature the observed events confirm, weighted by how strong those events are; a
-direction `erratic` in the table matches any observed direction.
+An FMEA row's `signature` lists `channel:direction` pairs (e.g. `vibration_mm_s:up;bearing_temp_c:up`). Each signature
+channel gets an agreement in [-0.5, 1]:
+- a channel the events flag: its severity weight when it moves the expected way, -0.5 when it moves against it; an
+  `erratic` expectation is met in full by an erratic channel or abnormal short-term variability
+  (`copilot.variability`), and half by a plain level change;
+- a channel the events do not flag (weak evidence, at most `WEAK`): how far it went the expected way, in threshold
+  units over the event (its 90th percentile), less how far it went the other way; for `erratic`, its variability.
+
+Channels are weighted by specificity (`1 + ln((1 + modes) / (1 + modes using the channel))` among the asset type's
+failure modes: a suction pressure drop points at one mode, a vibration rise at three). The score is a weighted Dice
+overlap between the signature and the observations, `2 x confirmed / (signature + observed)`: a mode must be confirmed
+by what moved (many matching channels, in the right direction) and must explain what moved (a one-channel signature
+does not win when a second channel it does not name moved too).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -57,56 +68,132 @@ def failure_mode_from_record(fields: dict[str, str]) -> FailureMode | None:
     )
 
 
+WEAK = 0.5  # below-threshold evidence counts at most half of a flagged channel
+AGAINST = -0.5  # a flagged channel moving against the signature
+LEVEL_FOR_ERRATIC = 0.5  # a plain level change is half the evidence for an `erratic` expectation
+
+
+def _specificity(rows: Sequence[FailureMode]) -> dict[str, float]:
+    """channel -> 1 + ln((1 + modes) / (1 + modes whose signature names the channel))."""
+    modes: dict[str, set[str]] = {}
+    names = {row.failure_mode for row in rows}
+    for row in rows:
+        for channel, _ in row.signature:
+            modes.setdefault(channel, set()).add(row.failure_mode)
+    return {ch: 1.0 + math.log((1 + len(names)) / (1 + len(found))) for ch, found in modes.items()}
+
+
+def _weak_level(levels: tuple[float, float], expected: str) -> float:
+    """Below-threshold agreement of a channel's (p10, p90) threshold units with an up/down expectation."""
+    low, high = levels
+    toward, away = (high, -low) if expected == "up" else (-low, high)
+    return min(max(toward, 0.0), WEAK) - min(max(away, 0.0), WEAK)
+
+
+def _agreement(channel: str, expected: str, observed: dict[str, tuple[str, str]],
+               levels: dict[str, tuple[float, float]], variability: dict[str, float]) -> tuple[float, str]:
+    """(agreement, kind) of one signature channel; kind: match | against | weak | none."""
+    erratic = min(variability.get(channel, 0.0), 1.0)
+    if channel in observed:
+        direction, severity = observed[channel]
+        weight = SEVERITY_WEIGHT.get(severity, 0.6)
+        if expected == "erratic":
+            full = direction in ("erratic", "mixed")
+            return weight * (1.0 if full else max(erratic, LEVEL_FOR_ERRATIC)), "match"
+        if direction == expected or direction in ("erratic", "mixed"):
+            return weight, "match"
+        return AGAINST, "against"
+    if expected == "erratic":
+        value = WEAK * erratic
+    else:
+        value = _weak_level(levels.get(channel, (0.0, 0.0)), expected)
+    return value, "weak" if value > 0 else "none"
+
+
+def _observed_mass(observed: dict[str, tuple[str, str]], levels: dict[str, tuple[float, float]],
+                   variability: dict[str, float], weight: dict[str, float], default: float,
+                   channels: Iterable[str]) -> float:
+    """How much moved: flagged channels at their severity weight, the others at their (capped) weak evidence."""
+    total = 0.0
+    for channel in channels:
+        if channel in observed:
+            strength = SEVERITY_WEIGHT.get(observed[channel][1], 0.6)
+        else:
+            low, high = levels.get(channel, (0.0, 0.0))
+            strength = min(max(abs(low), abs(high), WEAK * min(variability.get(channel, 0.0), 1.0)), WEAK)
+        total += weight.get(channel, default) * strength
+    return total
+
+
 def rank_failure_modes(observed: dict[str, tuple[str, str]], table: Iterable[FailureMode],
                        asset_type: str | None = None, top: int = 3, available: Iterable[str] | None = None,
-                       evidence_text: dict[str, str] | None = None) -> list[dict[str, object]]:
-    """Rank failure modes by how much of their signature the observations confirm.
+                       evidence_text: dict[str, str] | None = None,
+                       levels: dict[str, tuple[float, float]] | None = None,
+                       variability: dict[str, float] | None = None) -> list[dict[str, object]]:
+    """Rank failure modes by how well their signature and the observations overlap (module docstring).
 
     Args:
-        observed: channel -> (direction, severity) of the strongest event on that channel.
+        observed: channel -> (direction, severity) of the strongest event on that channel (the flagged channels).
         table: FMEA rows; rows of other asset types are skipped when `asset_type` is given.
         available: the channels the log has; signature channels the log lacks neither confirm nor count against.
         evidence_text: channel -> a sentence with the detector's numbers, quoted as evidence.
+        levels: channel -> (p10, p90) of its signed deviation in threshold units over the events (weak evidence).
+        variability: channel -> doublings of its short-term variability beyond normal (`copilot.variability`).
     Returns:
-        [{failure_mode, asset_type, score, evidence, manual, section, recommended_actions, ...}], best first.
-        The score is the severity-weighted share of the (measurable) signature confirmed, minus 0.5 per channel seen
-        moving against the signature and 0.05 per abnormal channel the mode does not explain.
+        [{failure_mode, asset_type, score, evidence, manual, section, recommended_actions, ...}], best first. A mode
+        is listed only when at least one flagged channel confirms it.
     """
     have = set(available) if available is not None else None
-    best: dict[str, dict[str, object]] = {}
-    for row in table:
-        if asset_type and row.asset_type and row.asset_type != asset_type:
+    levels, variability = levels or {}, variability or {}
+    rows = [row for row in table if not (asset_type and row.asset_type and row.asset_type != asset_type)]
+    measurable = [FailureMode(**{**row.__dict__, "signature": tuple(
+        (ch, d) for ch, d in row.signature if have is None or ch in have)}) for row in rows]
+    weight = _specificity(measurable)
+    default = 1.0 + math.log(1 + len({row.failure_mode for row in measurable}))  # a channel no mode names
+    seen = set(observed) | {ch for ch, (lo, hi) in levels.items() if lo or hi} | set(variability)
+    mass = _observed_mass(observed, levels, variability, weight, default, seen if have is None else seen & have)
+    best: dict[str, tuple[float, dict[str, object]]] = {}
+    for row in measurable:
+        if not row.signature or not any(ch in observed for ch, _ in row.signature):
             continue
-        signature = [(ch, d) for ch, d in row.signature if have is None or ch in have]
-        if not signature or not any(ch in observed for ch, _ in signature):
-            continue
-        matched, evidence, against = 0.0, [], 0
-        for channel, expected in signature:
-            if channel not in observed:
-                continue
-            direction, severity = observed[channel]
-            text = (evidence_text or {}).get(channel, f"{channel} {direction} ({severity})")
-            if expected == "erratic" or direction in ("erratic", "mixed") or direction == expected:
-                matched += SEVERITY_WEIGHT.get(severity, 0.6)
-                evidence.append(text)
-            else:
-                against += 1
+        confirmed, size, evidence, flagged_match = 0.0, 0.0, [], False
+        for channel, expected in row.signature:
+            agreement, kind = _agreement(channel, expected, observed, levels, variability)
+            confirmed += weight[channel] * agreement
+            size += weight[channel]
+            if kind == "match":
+                flagged_match = True
+                direction, severity = observed[channel]
+                evidence.append((evidence_text or {}).get(channel, f"{channel} {direction} ({severity})"))
+            elif kind == "against":
+                text = (evidence_text or {}).get(channel, f"{channel} {observed[channel][0]}")
                 evidence.append(f"against: {text} (expected {expected})")
-        if matched == 0:
+            elif kind == "weak":
+                evidence.append(_weak_text(channel, expected, levels, variability))
+        if not flagged_match:
             continue
-        unexplained = len(set(observed) - {ch for ch, _ in signature})
-        score = matched / len(signature) - 0.5 * against / len(signature) - 0.05 * unexplained
+        score = 2.0 * confirmed / max(size + mass, 1e-9)
         key = f"{row.asset_type}:{row.failure_mode}"
-        if key not in best or score > float(best[key]["score"]):  # type: ignore[arg-type]
-            best[key] = {
+        if key not in best or score > best[key][0]:
+            best[key] = (score, {
                 "failure_mode": row.failure_mode, "asset_type": row.asset_type, "score": round(max(score, 0.0), 3),
                 "evidence": evidence, "manual": row.manual, "section": row.section,
                 "recommended_actions": row.recommended_actions, "component": row.component,
                 "severity": row.severity,
-            }
-    ranked = sorted(best.values(), key=lambda r: (-float(str(r["score"])), -int(str(r["severity"])),
-                                                  str(r["failure_mode"])))
-    return ranked[:top]
+            })
+    ranked = sorted(best.values(), key=lambda item: (-item[0], -int(str(item[1]["severity"])),
+                                                     str(item[1]["failure_mode"])))
+    return [entry for _, entry in ranked[:top]]
+
+
+def _weak_text(channel: str, expected: str, levels: dict[str, tuple[float, float]],
+               variability: dict[str, float]) -> str:
+    if expected == "erratic":
+        return (f"{channel} short-term variability {variability.get(channel, 0.0):g} doublings outside its normal "
+                "range (below the alarm level)")
+    low, high = levels.get(channel, (0.0, 0.0))
+    reach = high if expected == "up" else -low
+    return f"{channel} {expected} to {reach:g} of its threshold (below the alarm level)"
 
 
 def observations_from_events(events: Sequence[AnomalyEvent]) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
@@ -130,6 +217,24 @@ def observations_from_events(events: Sequence[AnomalyEvent]) -> tuple[dict[str, 
             if channel not in strongest or weight > strongest[channel][0]:
                 strongest[channel] = (weight, text)
     return observed, {ch: text for ch, (_, text) in strongest.items()}
+
+
+def weak_evidence(events: Sequence[AnomalyEvent]) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
+    """Per channel over all events: the (p10, p90) threshold-unit levels averaged with the events' abnormal sample
+    counts as weights (a two-day event outweighs a short blip next to it), and the largest variability excess."""
+    sums: dict[str, list[float]] = {}
+    variability: dict[str, float] = {}
+    for event in events:
+        weight = float(max(event.points, 1))
+        for channel, (low, high) in (event.channel_levels or {}).items():
+            acc = sums.setdefault(channel, [0.0, 0.0, 0.0])
+            acc[0] += weight * float(low)
+            acc[1] += weight * float(high)
+            acc[2] += weight
+        for channel, excess in (event.channel_variability or {}).items():
+            variability[channel] = max(variability.get(channel, 0.0), float(excess))
+    levels = {ch: (round(lo / w, 3), round(hi / w, 3)) for ch, (lo, hi, w) in sums.items()}
+    return levels, variability
 
 
 def summarise_observations(directions: Sequence[tuple[dict[str, str], str]]) -> dict[str, tuple[str, str]]:

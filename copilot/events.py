@@ -77,11 +77,23 @@ def severity_of(score: float) -> str:
     return "high" if score >= 3.0 else "medium" if score >= 1.8 else "low"
 
 
+def channel_levels(deviation: np.ndarray, contribution: np.ndarray, scored: np.ndarray | None
+                   ) -> list[tuple[float, float]]:
+    """Per channel, the 10th and 90th percentile over an event of its signed deviation in threshold units (the
+    contribution, which is 1.0 at the channel's threshold, with the sign of its deviation)."""
+    signed = np.sign(np.nan_to_num(deviation)) * np.nan_to_num(contribution)
+    if scored is not None and scored.any():
+        signed = signed[scored]
+    low, high = np.percentile(signed, [10, 90], axis=0)
+    return [(round(float(a), 2), round(float(b), 2)) for a, b in zip(low, high, strict=True)]
+
+
 def build_events(index: pd.DatetimeIndex, raw: np.ndarray, channels: list[str], score: np.ndarray,
                  deviation: np.ndarray, contribution: np.ndarray, abnormal: np.ndarray, cfg: AnomalyConfig,
-                 normal_level: np.ndarray | None = None, detector: str = "", scored: np.ndarray | None = None
-                 ) -> list[AnomalyEvent]:
-    """One AnomalyEvent per merged abnormal window, strongest channels first (`scored`: see `runs`)."""
+                 normal_level: np.ndarray | None = None, detector: str = "", scored: np.ndarray | None = None,
+                 variability: np.ndarray | None = None) -> list[AnomalyEvent]:
+    """One AnomalyEvent per merged abnormal window, strongest channels first (`scored`: see `runs`;
+    `variability`: (n, c) from `copilot.variability`, quoted per channel as diagnostic evidence)."""
     events = []
     spans = runs(abnormal, cfg.merge_gap)
     if scored is not None and len(spans) > 1:
@@ -113,6 +125,8 @@ def build_events(index: pd.DatetimeIndex, raw: np.ndarray, channels: list[str], 
         kinds = set(directions.values())
         direction = kinds.pop() if len(kinds) == 1 else "mixed"
         peak_score = float(np.nanmax(score[start:end + 1]))
+        levels = channel_levels(deviation[start:end + 1], window_contrib,
+                                None if scored is None else scored[start:end + 1])
         events.append(AnomalyEvent(
             start=index[start].isoformat(), end=index[end].isoformat(),
             channels=tuple(channels[j] for j in involved), peak_channel=channels[peak_j],
@@ -123,5 +137,8 @@ def build_events(index: pd.DatetimeIndex, raw: np.ndarray, channels: list[str], 
             normal_values={channels[j]: round(float(normal_level[j]), 4) for j in involved}
             if normal_level is not None else {},
             detector=detector,
+            channel_levels={channels[j]: levels[j] for j in range(len(channels))},
+            channel_variability={channels[j]: round(float(variability[start:end + 1, j].max()), 2)
+                                 for j in range(len(channels))} if variability is not None else {},
         ))
     return events

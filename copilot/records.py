@@ -95,6 +95,11 @@ class AnomalyEvent:
     channel_directions: dict[str, str] = field(default_factory=dict)  # channel -> up | down | erratic
     normal_values: dict[str, float] = field(default_factory=dict)  # channel -> its normal (fit) median
     detector: str = ""
+    # Weak evidence on every channel, for the diagnosis: the 10th and 90th percentile over the event of the signed
+    # deviation in units of its threshold (1.0 = alarm level), and how far the channel's short-term variability left
+    # its normal range (doublings beyond it, either way: fluctuating or frozen; 0 = normal).
+    channel_levels: dict[str, tuple[float, float]] = field(default_factory=dict)
+    channel_variability: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,13 @@ import pandas as pd
 
 from copilot.anomaly import Detection, run_detection
 from copilot.config import AnomalyConfig
-from copilot.diagnosis import FailureMode, failure_mode_from_record, observations_from_events, rank_failure_modes
+from copilot.diagnosis import (
+    FailureMode,
+    failure_mode_from_record,
+    observations_from_events,
+    rank_failure_modes,
+    weak_evidence,
+)
 from copilot.llm import Generator
 from copilot.records import AnomalyEvent, AnomalyReport
 from copilot.retrieval import Retriever
@@ -86,7 +92,9 @@ def diagnose(events: list[AnomalyEvent], rows: list[FailureMode], asset_type: st
     if not events:
         return []
     observed, evidence = observations_from_events(events)
-    return rank_failure_modes(observed, rows, asset_type, top=top, available=channels, evidence_text=evidence)
+    levels, variability = weak_evidence(events)
+    return rank_failure_modes(observed, rows, asset_type, top=top, available=channels, evidence_text=evidence,
+                              levels=levels, variability=variability)
 
 
 def cited_actions(causes: list[dict[str, Any]], asset: str | None, index: HybridIndex) -> list[dict[str, Any]]:
