@@ -11,23 +11,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from copilot import answerability
 from copilot.records import Passage
 from index.loaders.tabular import record_fields
 from index.normalize import tokenize, tokenize_query
 
-# Expected answer types: a question asking for a torque is only answered by a line that states one.
-ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (re.compile(ask, re.IGNORECASE), re.compile(unit, re.IGNORECASE)) for ask, unit in (
-        (r"\bpart (number|no\.?|#)|\bp/?n\b", r"\b[A-Z0-9]{2,}-[A-Z0-9][A-Z0-9-]+\b"),
-        (r"\btorque|how tight", r"N·m|N m|\bNm\b|N\.m"),
-        (r"\bpressure\b.*\b(what|how much|limit|set)|\bwhat pressure", r"\bbar\b|\bpsi\b|kPa|MPa"),
-        (r"\b(what|which) temp|\bhow hot|\btemperature (limit|setpoint)", r"°C|degC|°F|\bK\b"),
-        (r"\bhow much (oil|grease|fluid|coolant|refrigerant)|\bhow many (litres|liters|grams|kg)|\bcapacity",
-         r"\b\d+(\.\d+)?\s*(L|l|litres?|liters?|ml|g|kg)\b"),
-        (r"\bhow often|\binterval|\bevery how|\bhow many hours", r"\b(h|hours?|months?|weeks?|days?|years?)\b"),
-        (r"\b(clearance|runout|end ?play|gap|offset)\b", r"\bmm\b|µm|\bin\b"),
-        (r"\bpart(s)? (did we use|went in)|which part", r"\b[A-Z0-9]{2,}-[A-Z0-9][A-Z0-9-]+\b"),
-    ))
 WARNING_RE = re.compile(r"^\s*>?\s*\**\s*(DANGER|WARNING|CAUTION)\b\s*:?\**:?\s*(.*)$", re.IGNORECASE)
 LOTO_RE = re.compile(r"\b(lockout|lock out|tag ?out|LOTO|isolate|isolation)\b", re.IGNORECASE)
 
@@ -96,17 +84,9 @@ def candidate_lines(passage: Passage) -> Iterable[str]:
                     yield sentence.strip()
 
 
-def expected_type(question: str) -> re.Pattern[str] | None:
-    """The pattern a line must contain to answer the question (a torque, a part number...), if it asks for one."""
-    for ask, unit in ANSWER_TYPES:
-        if ask.search(question):
-            return unit
-    return None
-
-
 def best_lines(question: str, passages: Sequence[Passage], limit: int = 2,
                idf: dict[str, float] | None = None, ignore: Iterable[str] = ()) -> list[Line]:
-    """The lines covering most of the question's rare words (weighted by `idf`), of the expected answer type.
+    """The lines covering most of the question's rare words (weighted by `idf`) that fill the slot it asks for.
 
     Score: the idf-weighted share of the question's content tokens the line contains (0..1), a little less for
     later passages. Tokens in `ignore` (the asset ids the question names) do not count: every line of that asset's
@@ -118,11 +98,11 @@ def best_lines(question: str, passages: Sequence[Passage], limit: int = 2,
         return []
     weight = (lambda t: idf.get(t, 1.0)) if idf else (lambda t: 1.0)
     total = sum(weight(t) for t in wanted)
-    unit = expected_type(question)
+    slot = answerability.requested_slot(question)
     lines: list[Line] = []
     for rank, passage in enumerate(passages):
         for text in candidate_lines(passage):
-            if unit is not None and not unit.search(text):
+            if not answerability.fills(slot, text):
                 continue
             covered = wanted & set(tokenize(text))
             if not covered:

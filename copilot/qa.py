@@ -13,21 +13,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-from copilot import citations, extractive, prompts
+from copilot import answerability, citations, extractive, prompts
 from copilot.config import GenerationConfig
 from copilot.llm import Generator
 from copilot.query import QueryPlan, contextual_query
 from copilot.records import Answer, Citation, Passage
 from copilot.retrieval import Retriever
-
-# An extractive line must cover this idf-weighted share of the question's words. Calibrated on corpus/eval/qa.jsonl
-# with `copilot eval qa --no-llm` (README): 0.25 gives 12% false abstentions and 45% of unanswerable abstained.
-MIN_LINE_SCORE = 0.25
-# When the model itself says the passages do not answer, a line must cover this much of the question to overrule it.
-# Calibrated on corpus/eval/qa.jsonl with the tuned default model (README, "Answers"): 0.25 makes the fewest errors
-# (9 false abstentions of 122, 21 answered of 40 unanswerable); 0.6 abstains on 80% of unanswerable questions but
-# declines 30% of answerable ones.
-OVERRULE_DECLINE_SCORE = 0.25
+from index.normalize import tokenize
 
 
 def _abstain(question: str, passages: Sequence[Passage], timings: dict[str, float], reason: str = "") -> Answer:
@@ -60,6 +52,15 @@ def _coverage_gap(plan: QueryPlan, retriever: Retriever) -> str:
     if plan.history and plan.dates and not retriever.has_records(plan):
         return f"no records dated {', '.join(plan.dates)}" + (f" for {', '.join(plan.assets)}" if plan.assets else "")
     return ""
+
+
+def assess(question: str, plan: QueryPlan, passages: Sequence[Passage],
+           retriever: Retriever) -> answerability.Assessment:
+    """Whether the passages carry what the question asks for (copilot/answerability.py), before any model runs."""
+    lines = [(text, p) for p in passages for text in extractive.candidate_lines(p)]
+    ignore = {t for name in plan.assets for t in tokenize(name)} | answerability.document_terms(passages)
+    threshold = answerability.MIN_RECORD_COVERAGE if plan.history else answerability.MIN_COVERAGE
+    return answerability.assess(question, lines, retriever.index.idf, threshold=threshold, ignore=ignore)
 
 
 def answer(question: str, retriever: Retriever, generator: Generator, cfg: GenerationConfig, *,
@@ -105,6 +106,11 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
         timings["total_s"] = time.perf_counter() - started
         yield _abstain(question, nearest, timings, "no passage cleared the relevance floor")
         return
+    verdict = assess(search_text, plan, passages, retriever)
+    if not verdict.answerable:  # a near miss: the passages are on topic but do not state what is asked
+        timings["total_s"] = time.perf_counter() - started
+        yield _abstain(question, passages, timings, verdict.reason())
+        return
     messages = prompts.qa_messages(question, passages, cfg.context_words, history)
     generate_started = time.perf_counter()
     pieces: list[str] = []
@@ -123,12 +129,11 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
             yield _with_safety(Answer(question, checked.text, checked.citations, tuple(passages), route="rag",
                                       timings=timings), retriever)
             return
-    # The model declined, or its reply is not fully supported: the documents' own lines answer instead, when one
-    # covers the question well enough (a decline needs stronger cover to be overruled than a bad reply).
-    floor = OVERRULE_DECLINE_SCORE if declined else MIN_LINE_SCORE
-    lines = [line for line in extractive.best_lines(search_text, passages, idf=retriever.index.idf,
-                                                    ignore=plan.assets)
-             if line.score >= floor]
+    # The model declined, or its reply is not fully supported: the documents' own lines answer instead. The
+    # answerability check above already found a line that states what is asked; it leads, with the next best line.
+    lines = extractive.best_lines(search_text, passages, idf=retriever.index.idf, ignore=plan.assets)
+    if verdict.passage is not None and all(line.text != verdict.line for line in lines):
+        lines = [extractive.Line(verdict.line, verdict.passage, verdict.coverage), *lines][:2]
     timings["total_s"] = time.perf_counter() - started
     if not lines:
         reason = "" if declined else f"model answer not supported by the passages: {reply[:200]}"

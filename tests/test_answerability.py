@@ -1,0 +1,107 @@
+"""The answerability check: requested slot, key terms, and the near-miss decisions it exists for."""
+
+from pathlib import Path
+
+import pytest
+
+from copilot import Copilot, answerability, load_config
+from copilot.answerability import assess, document_terms, key_terms, requested_slot
+from copilot.prompts import NOT_COVERED
+from copilot.records import Passage
+from index import IndexConfig, build_index
+from tests.fakes import HashingEmbedder, ScriptedGenerator
+
+IDF = {"strainer": 4.0, "basket": 5.0, "suction": 3.0, "seal": 2.5, "gland": 4.0, "nut": 3.0, "impel": 4.5,
+       "bear": 2.0, "cartridg": 4.0, "flush": 5.0, "backstop": 5.0, "cover": 3.0, "bolt": 3.0, "gearbox": 3.0,
+       "feet": 4.0, "flow": 3.0, "current": 3.0, "drop": 4.0, "valv": 2.5, "discharg": 3.0, "stuck": 4.5}
+
+
+def _passage(text: str, section: str = "3.4 Bolt torques", source: str = "norvane-cp80-pump.md") -> Passage:
+    return Passage(1, "c1", text, source, source, 3, section, 0.5)
+
+
+@pytest.mark.parametrize(("question", "slot"), [
+    ("What's the part number for the suction strainer basket on P-101?", "part_number"),
+    ("What torque does the impeller nut get?", "torque"),
+    ("What seal flush rate in l/min does the CP-80 cartridge seal need?", "flow_rate"),
+    ("How do I replace the slide valve solenoid coil?", "procedure"),
+    ("How often is a full oil change due?", "interval"),
+    ("What should the gas pressure be at the gas train inlet?", "pressure"),
+    ("P-103 flow is down and the amps dropped. cause?", None),
+    ("Do I still use the normal regrease intervals?", None),  # a yes/no question names intervals, asks for none
+])
+def test_the_requested_slot_is_read_from_the_question(question: str, slot: str | None) -> None:
+    found = requested_slot(question)
+    assert (found.name if found else None) == slot
+
+
+def test_key_terms_drop_request_words_ids_and_weigh_unseen_terms_as_the_rarest() -> None:
+    terms = {t.term: t.weight for t in key_terms("What part number fits the DE labyrinth seal on the CP-80?", IDF,
+                                                 ignore={"cp80"}, slot=requested_slot("part number"))}
+    assert "part" not in terms and "number" not in terms and "cp-80" not in terms
+    assert terms["labyrinth"] == max(IDF.values())  # the documents never use the word
+    assert terms["seal"] == IDF["seal"]
+
+
+def test_a_compact_id_is_one_key_term_not_two() -> None:
+    assert [t.term for t in key_terms("what does the kc-3 show", {"kc-3": 6.0, "kc3": 6.0})] == ["kc-3"]
+
+
+def test_a_part_number_line_about_another_part_is_a_near_miss() -> None:
+    question = "What's the part number for the suction strainer basket?"
+    rows = [("CP80-301: Description Cartridge mechanical seal 45 mm", _passage("x", "10 Spare parts")),
+            ("Clean the suction strainer basket every 3 months.", _passage("y", "6.7 Suction strainer"))]
+    verdict = assess(question, rows, IDF, threshold=0.3)
+    assert not verdict.answerable and verdict.slot == "part_number"
+    assert "part number" in verdict.reason()
+
+
+def test_a_line_that_names_the_part_and_its_number_answers() -> None:
+    question = "What's the part number for the suction strainer basket?"
+    rows = [("CP80-110: Description Suction strainer basket, 3 mm mesh", _passage("x", "10 Spare parts"))]
+    verdict = assess(question, rows, IDF, threshold=0.3)
+    assert verdict.answerable and verdict.line.startswith("CP80-110") and verdict.coverage == 1.0
+
+
+def test_a_torque_for_another_joint_does_not_answer() -> None:
+    rows = [("Gearbox feet to baseplate (M24, 8.8): Torque 660 N·m", _passage("x"))]
+    verdict = assess("What torque for the backstop cover bolts?", rows, IDF, threshold=0.3)
+    assert not verdict.answerable and verdict.coverage < 0.3 and "backstop" in verdict.missing
+
+
+def test_an_open_question_is_answered_by_a_line_sharing_its_key_terms() -> None:
+    rows = [("Low flow, low current: Probable cause Discharge valve stuck closed", _passage("x", "8 Troubleshooting"))]
+    verdict = assess("P-103 flow is down and the current dropped, cause?", rows, IDF, threshold=0.3)
+    assert verdict.answerable and verdict.slot is None
+
+
+def test_document_names_are_not_key_terms() -> None:
+    assert {"norvan", "cp80"} <= document_terms([_passage("x", source="manuals/norvane-cp80-pump.md")])
+
+
+@pytest.fixture
+def copilot_with(tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder):
+    index_dir = tmp_path / "idx"
+    build_index([tiny_corpus], index_dir, lambda: fake_embedder, IndexConfig(embedder="fake"))
+
+    def make(reply: str) -> tuple[Copilot, ScriptedGenerator]:
+        generator = ScriptedGenerator(reply)
+        cfg = load_config(None, {"index_dir": str(index_dir), "index.embedder": "fake", "retrieval.min_score": 0.0})
+        return Copilot.load(cfg, generator=generator, embedder=fake_embedder), generator
+
+    return make
+
+
+def test_a_near_miss_abstains_before_the_model_runs_and_says_why(copilot_with) -> None:
+    copilot, generator = copilot_with("Use part TP-50-999 [1].")
+    answer = copilot.ask("What is the part number of the seal gland nuts on P-901?")
+    assert answer.abstained and answer.text.startswith(NOT_COVERED)
+    assert generator.prompts == []
+    assert "part number" in answer.unsupported[0]
+
+
+def test_a_question_the_manual_answers_still_reaches_the_model(copilot_with) -> None:
+    copilot, generator = copilot_with("Tighten the seal gland nuts to 25 N·m [1].")
+    answer = copilot.ask("What torque for the seal gland nuts on P-901?")
+    assert not answer.abstained and generator.prompts
+    assert answerability.MIN_COVERAGE > 0
