@@ -16,6 +16,8 @@ from copilot.records import Passage
 from index.loaders.tabular import record_fields
 from index.normalize import tokenize, tokenize_query
 
+# A second passage is cited beside the first when its best line scores at least this share of the best line's.
+SECOND_PASSAGE_SHARE = 0.85
 WARNING_RE = re.compile(r"^\s*>?\s*\**\s*(DANGER|WARNING|CAUTION)\b\s*:?\**:?\s*(.*)$", re.IGNORECASE)
 LOTO_RE = re.compile(r"\b(lockout|lock out|tag ?out|LOTO|isolate|isolation)\b", re.IGNORECASE)
 
@@ -140,3 +142,31 @@ def safety_lines(texts: Iterable[str]) -> list[str]:
                 if warning not in found:
                     found.append(warning)
     return found
+
+
+def supporting_lines(question: str, passages: Sequence[Passage], lead: Line | None = None, *,
+                     idf: dict[str, float] | None = None, ignore: Iterable[str] = (), newest_first: bool = False,
+                     limit: int = 2, second_passage_share: float = SECOND_PASSAGE_SHARE) -> list[Line]:
+    """The lines an extractive answer quotes: `lead` (the line the answerability check found) and the best others.
+
+    With `newest_first` (a "last time" question) the first passage's record, the newest match, is always quoted.
+    The best line of a passage not yet quoted is added when it scores at least `second_passage_share` of the best
+    line: when several passages state the answer (a spec table and the procedure step), all of them are cited.
+    """
+    candidates = best_lines(question, passages, limit=8, idf=idf, ignore=ignore)
+    chosen: list[Line] = [lead] if lead is not None else []
+    if newest_first and passages:
+        newest = next(iter(candidate_lines(passages[0])), None)
+        if newest is not None:
+            chosen.insert(0, Line(newest, passages[0], 0.0))
+    for line in candidates:
+        if len(chosen) >= limit:
+            break
+        if all(line.text != c.text for c in chosen):
+            chosen.append(line)
+    top = max([c.score for c in chosen] + [0.0])
+    cited = {c.passage.chunk_id for c in chosen}
+    other = next((c for c in candidates if c.passage.chunk_id not in cited), None)
+    if chosen and other is not None and other.score >= second_passage_share * top:
+        chosen.append(other)
+    return chosen

@@ -131,9 +131,9 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
             return
     # The model declined, or its reply is not fully supported: the documents' own lines answer instead. The
     # answerability check above already found a line that states what is asked; it leads, with the next best line.
-    lines = extractive.best_lines(search_text, passages, idf=retriever.index.idf, ignore=plan.assets)
-    if verdict.passage is not None and all(line.text != verdict.line for line in lines):
-        lines = [extractive.Line(verdict.line, verdict.passage, verdict.coverage), *lines][:2]
+    lead = extractive.Line(verdict.line, verdict.passage, verdict.coverage) if verdict.passage else None
+    lines = extractive.supporting_lines(search_text, passages, lead, idf=retriever.index.idf, ignore=plan.assets,
+                                        newest_first=plan.recency)
     timings["total_s"] = time.perf_counter() - started
     if not lines:
         reason = "" if declined else f"model answer not supported by the passages: {reply[:200]}"

@@ -105,3 +105,27 @@ def test_a_question_the_manual_answers_still_reaches_the_model(copilot_with) -> 
     answer = copilot.ask("What torque for the seal gland nuts on P-901?")
     assert not answer.abstained and generator.prompts
     assert answerability.MIN_COVERAGE > 0
+
+
+def test_an_extractive_answer_cites_a_second_passage_that_states_the_answer_too() -> None:
+    from copilot.extractive import Line, supporting_lines
+
+    table = Passage(1, "c1", "| Joint | Torque |\n|---|---|\n| Impeller nut | 95 N·m |", "m.md", "m.md", 3,
+                    "3.4 Bolt torques", 0.5)
+    step = Passage(2, "c2", "Tighten the impeller nut to 95 N·m.", "m.md", "m.md", 5, "6.3 Refitting the impeller", 0.4)
+    other = Passage(3, "c3", "Check the casing gasket for damage.", "m.md", "m.md", 6, "6.4 Casing", 0.3)
+    lead = Line("Impeller nut: Torque 95 N·m", table, 1.0)
+    lines = supporting_lines("What torque for the impeller nut?", [table, step, other], lead, idf=IDF)
+    assert [line.passage.n for line in lines] == [1, 2]
+
+
+def test_a_last_time_question_always_quotes_the_newest_record() -> None:
+    from copilot.extractive import supporting_lines
+
+    newest = Passage(1, "w2", "wo_id: WO-25-0001\nclosed: 2025-01-02\nproblem: belt slip\naction: tensioned belt",
+                     "work_orders.csv", "work_orders.csv", None, "WO-25-0001", 0.3, doc_type="work_order")
+    older = Passage(2, "w1", "wo_id: WO-22-0001\nclosed: 2022-01-02\nproblem: belt slipping on drive pulley\n"
+                    "action: relagged pulley", "work_orders.csv", "work_orders.csv", None, "WO-22-0001", 0.4,
+                    doc_type="work_order")
+    lines = supporting_lines("belt slipping on drive pulley, last time?", [newest, older], newest_first=True)
+    assert lines[0].passage.n == 1
