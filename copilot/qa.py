@@ -2,9 +2,10 @@
 
 1. Fault-code fast path: a question about what a code means is answered from the code table row, no model.
 2. Retrieval; nothing above the relevance floor -> abstain, naming the nearest sources.
+   Passages on topic that do not state what is asked (copilot/answerability.py) -> abstain, saying why.
 3. The model answers from numbered passages; citations and numbers are checked against the passages.
 4. A reply that is not supported (no valid citation, or a number no cited passage contains) is replaced by the
-   passages' own best-matching lines, cited; if none match the question, abstain.
+   passages' own best-matching lines, cited, led by the line the answerability check found.
 Safety warnings of the cited sections always come first. Orchestration only: the pieces live in their modules.
 """
 
