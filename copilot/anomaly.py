@@ -18,6 +18,7 @@ import pandas as pd
 from copilot.config import AnomalyConfig
 from copilot.detectors import make_detector
 from copilot.detectors.base import robust_location_scale
+from copilot.detectors.drift import RelationshipDrift
 from copilot.errors import SensorDataError
 from copilot.events import build_events, hysteresis
 from copilot.records import AnomalyEvent
@@ -83,6 +84,14 @@ def fit_window_warning(index: pd.DatetimeIndex, fit_positions: np.ndarray, trimm
             f"operation, {advice}")
 
 
+def dilate(mask: np.ndarray, width: int) -> np.ndarray:
+    """`mask` widened by `width` samples on each side."""
+    if width <= 0 or not mask.any():
+        return mask.copy()
+    counts = np.convolve(mask.astype(int), np.ones(2 * width + 1, dtype=int), mode="same")
+    return counts > 0
+
+
 def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | None = None,
                   detector: str | None = None) -> Detection:
     """Fit the configured detector on normal rows and score every row of `frame`.
@@ -131,6 +140,20 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
     normal_level = np.nanmedian(normal, axis=0)
     events = build_events(frame.index, raw, channels, score, scores.deviation, scores.contribution, abnormal, cfg,
                           normal_level, model.name, states.scored, variability)
+    drift = RelationshipDrift(cfg.calibration(), span=2 * cfg.window)
+    if cfg.drift and drift.usable(len(normal)):
+        drift.fit(normal)
+        found = drift.score(values)
+        quiet = states.scored & ~dilate(abnormal, cfg.merge_gap)  # drift events never touch a level event
+        drift_score = np.where(quiet, found.score, np.nan)
+        drift_abnormal = hysteresis(np.nan_to_num(drift_score, nan=0.0), cfg.release) & quiet
+        drift_events = build_events(frame.index, raw, channels, drift_score, found.deviation, found.contribution,
+                                    drift_abnormal, cfg, normal_level, f"{model.name}+drift", states.scored,
+                                    variability)
+        events = sorted(events + drift_events, key=lambda e: e.start)
+        abnormal = abnormal | drift_abnormal
+        score = np.fmax(score, drift_score)
+        info["drift_pairs"] = {channels[j]: channels[int(p)] for j, p in enumerate(drift.partner) if p >= 0}
     info.update({"running_samples_fitted": int(len(normal)), "detector": model.name, "window": cfg.window,
                  "state_channels": list(states.state_channels), "stops": states.stops,
                  "off_share": round(states.off_share, 4),

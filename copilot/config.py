@@ -99,6 +99,7 @@ class AnomalyConfig:
     fit_fraction: float = 0.3
     states: bool = True  # separate off/idle from running and fit/score the running state only
     settle: int = 3  # samples after a start (off -> running) that are not scored while the machine settles
+    drift: bool = True  # also flag slow drifts against each channel's normal partner relationship (detectors/drift.py)
 
     def calibration(self) -> Calibration:
         """The threshold calibration settings as the detectors take them."""

@@ -1,9 +1,13 @@
-"""Weak evidence in the diagnosis: below-threshold levels, short-term variability, channel specificity."""
+"""Weak evidence in the diagnosis (below-threshold levels, short-term variability, channel specificity) and the slow
+drift detector that finds a fault hidden inside a daily swing."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from copilot.anomaly import run_detection
+from copilot.config import AnomalyConfig
 from copilot.diagnosis import FailureMode, parse_signature, rank_failure_modes, weak_evidence
 from copilot.records import AnomalyEvent
 from copilot.variability import variability_excess
@@ -71,3 +75,35 @@ def test_weak_evidence_weights_events_by_their_length() -> None:
     levels, variability = weak_evidence([event(10, -0.4, 0.0), event(90, 0.0, 0.4)])
     assert levels["temp"] == (-0.04, 0.36)
     assert variability["temp"] == 0.9
+
+
+def pump_with_leak(n: int = 2000, leak_at: int = 1500, seed: int = 0) -> pd.DataFrame:
+    """Flow and discharge pressure move together along a pump curve with a daily demand swing; from `leak_at` the
+    flow sags by half its daily swing while the pressure follows the curve as before (a seal leak)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    demand = np.sin(2 * np.pi * t / 288)
+    flow = 115 + 12 * demand + rng.normal(0, 1.0, n)
+    pressure = 6.35 - 0.2 * demand + rng.normal(0, 0.02, n)
+    flow[leak_at:] -= 10.0
+    index = pd.date_range("2025-01-06", periods=n, freq="5min")
+    return pd.DataFrame({"flow_m3h": flow, "discharge_pressure_bar": pressure}, index=index)
+
+
+def test_a_drift_inside_the_daily_swing_is_found_against_the_partner_channel() -> None:
+    frame = pump_with_leak()
+    found = run_detection(frame, AnomalyConfig(fit_rows=900))
+    assert found.fit_info["drift_pairs"] == {"flow_m3h": "discharge_pressure_bar",
+                                             "discharge_pressure_bar": "flow_m3h"}
+    late = [e for e in found.events if pd.Timestamp(e.end) >= frame.index[1500]]
+    assert late and all(e.detector == "robust+drift" for e in late)
+    assert any(e.channel_directions.get("flow_m3h") == "down" for e in late)
+    assert not found.abnormal[:1400].any()
+    without = run_detection(frame, AnomalyConfig(fit_rows=900, drift=False))
+    assert not without.abnormal.any()  # the level alone stays inside its normal range
+
+
+def test_drift_needs_a_fit_window_of_many_spans() -> None:
+    frame = pump_with_leak()
+    found = run_detection(frame, AnomalyConfig(fit_rows=400))  # 400 < 10 spans of 60 samples
+    assert "drift_pairs" not in found.fit_info
