@@ -56,7 +56,6 @@ class Copilot:
             IndexNotFoundError, IndexMismatchError, ModelLoadError, EmbedderLoadError, ConfigError.
         """
         from copilot.models import resolve_adapter, resolve_language_model
-        from index.embeddings import make_embedder
         from index.layout import live_generation
 
         extra = dict(overrides or {})
@@ -72,7 +71,7 @@ class Copilot:
             cfg = replace(cfg, generation=replace(cfg.generation, adapter=None))
         live_generation(cfg.index_dir)  # a missing index is reported before any model is loaded
         if embedder is None:
-            embedder = make_embedder(cfg.index.embedder, cfg.index.embed_batch_size)
+            embedder = cfg.index.load_embedder()
         index = HybridIndex.load(cfg.index_dir, embedder, cfg.index.embedder)
         if generator is None:
             model_path = None if cfg.generation.backend == "openai" else resolve_language_model(cfg.generation.model)

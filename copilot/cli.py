@@ -67,19 +67,19 @@ def _read_questions(path: str) -> list[str]:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from index import HybridIndex, build_index, make_embedder, sync_index
+    from index import HybridIndex, build_index, sync_index
 
     cfg = _config(args)
     index_dir = _index_dir(args)
     if args.action == "stats":
         require_index(index_dir)
-        loaded = HybridIndex.load(index_dir, make_embedder(cfg.index.embedder), cfg.index.embedder)
+        loaded = HybridIndex.load(index_dir, cfg.index.load_embedder(), cfg.index.embedder)
         print(json.dumps(loaded.stats(), indent=2))
         return 0
     if not args.paths:
         raise CopilotError(f"`copilot index {args.action}` needs at least one PATH (a file or folder)")
     run = build_index if args.action == "build" else sync_index
-    report = run([Path(p) for p in args.paths], index_dir, lambda: make_embedder(cfg.index.embedder), cfg.index,
+    report = run([Path(p) for p in args.paths], index_dir, lambda: cfg.index.load_embedder(), cfg.index,
                  progress=sys.stderr.isatty())
     print(report.summary())
     return 1 if report.failed else 0
@@ -93,11 +93,11 @@ def _hit_dict(hit: Any) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from index import HybridIndex, make_embedder
+    from index import HybridIndex
 
     cfg = _config(args)
     require_index(_index_dir(args))
-    loaded = HybridIndex.load(_index_dir(args), make_embedder(cfg.index.embedder), cfg.index.embedder)
+    loaded = HybridIndex.load(_index_dir(args), cfg.index.load_embedder(), cfg.index.embedder)
     queries = _read_questions(args.queries) if args.queries else [args.query]
     if not queries or queries == [None]:
         raise CopilotError("give a query, or --queries FILE")

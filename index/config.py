@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from index import embeddings
 from index.embeddings import DEFAULT_EMBEDDER
+from index.precision import check_precision
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 CHUNKER_VERSION = 2  # bump when chunking or chunk ids change, so existing indexes are re-chunked
 
@@ -21,6 +27,7 @@ class IndexConfig:
     overlap_words: int = 20
     embedder: str = DEFAULT_EMBEDDER  # Hugging Face id or local path of a sentence-transformers model
     embed_batch_size: int = 32
+    embed_precision: str = "auto"  # index.precision: bf16 autocast where the hardware has it natively, else fp32
     log_columns: dict[str, str] = field(default_factory=dict)  # role -> column name for work-order CSVs
 
     def __post_init__(self) -> None:
@@ -31,8 +38,13 @@ class IndexConfig:
                 f"overlap_words must be in [0, chunk_words), got {self.overlap_words} "
                 f"for chunk_words {self.chunk_words}"
             )
+        check_precision(self.embed_precision)
         if self.embed_batch_size < 1:
             raise ValueError(f"embed_batch_size must be >= 1, got {self.embed_batch_size}")
+
+    def load_embedder(self, device: str | None = None) -> Embeddings:
+        """The configured embedder, batch size and precision (index.embeddings.make_embedder)."""
+        return embeddings.make_embedder(self.embedder, self.embed_batch_size, device, self.embed_precision)
 
     def chunking_params(self) -> dict[str, int]:
         """What decides chunk boundaries and ids (the chunker's version included): a change re-chunks every file."""

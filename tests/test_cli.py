@@ -49,7 +49,7 @@ def test_search_queries_file_prints_one_json_line_per_query(tmp_path, tiny_corpu
 
     from tests.fakes import HashingEmbedder
 
-    monkeypatch.setattr("index.make_embedder", lambda *a, **k: HashingEmbedder(64))
+    monkeypatch.setattr("index.embeddings.make_embedder", lambda *a, **k: HashingEmbedder(64))
     assert main(["index", "build", str(tiny_corpus), "--index", str(tmp_path / "idx"), "--embedder", "fake"]) == 0
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"question": "seal gland torque"}\nE105 meaning\n')

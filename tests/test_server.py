@@ -85,7 +85,7 @@ def test_ask_with_asset_and_history_and_bad_requests(api) -> None:
 def test_search_returns_the_json_of_copilot_search(api, tmp_path, capsys, monkeypatch) -> None:
     client, _ = api
     body = client.post("/search", json={"query": "seal gland torque", "k": 3}).json()
-    monkeypatch.setattr("index.make_embedder", lambda *a, **k: HashingEmbedder(64))
+    monkeypatch.setattr("index.embeddings.make_embedder", lambda *a, **k: HashingEmbedder(64))
     capsys.readouterr()
     assert main(["search", "seal gland torque", "-k", "3", "--json", "--index", str(tmp_path / "idx"),
                  "--embedder", "fake"]) == 0

@@ -56,14 +56,14 @@ def score_ranks(ranks: list[int | None]) -> dict[str, float]:
 
 def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> dict[str, Any]:
     """Score dense-only, keyword-only and hybrid retrieval on the answerable questions of a QA file."""
-    from index import HybridIndex, make_embedder
+    from index import HybridIndex
     from index.layout import live_generation
 
     items = [q for q in load_qa(qa_path) if q.get("answerable") and q.get("gold")]
     if not items:
         raise CopilotError(f"{qa_path} has no answerable questions with gold passages")
     live_generation(index_dir)
-    loaded = HybridIndex.load(index_dir, make_embedder(cfg.index.embedder), cfg.index.embedder)
+    loaded = HybridIndex.load(index_dir, cfg.index.load_embedder(), cfg.index.embedder)
     depth = max(CUTOFFS)
     results: dict[str, Any] = {"questions": len(items), "index": str(index_dir), "chunks": len(loaded)}
     misses: list[dict[str, Any]] = []
