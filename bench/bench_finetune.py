@@ -1,12 +1,14 @@
 """LoRA training throughput: our loop (`finetune.train.train`) vs a plain `transformers.Trainer`, same work.
 
-Both get the same base model (fp32), LoRA config, batch size, gradient accumulation, learning rate, warm-up, weight
-decay, gradient clipping and max length, and the same encoded training examples with completion-only labels (the
-Trainer pads them with `DataCollatorForSeq2Seq`: pad id for inputs, -100 for labels). Each runs 1 warm-up optimizer
-step, then N timed steps. Throughput counts non-padding tokens through the model (the work both must do); padded
-tokens are reported beside it, since padding is the main thing the length-grouped loop saves on a CPU. The plain
-Trainer samples at random (its default); `--variants ours,trainer,trainer_group_by_length` adds its length-grouped
-sampler for reference.
+Both get the same base model (fp32 weights), precision (the recipe's: bf16 autocast where the CPU has native bf16, for
+the Trainer its `bf16=True`; the `_fp32` variants force fp32 for both), LoRA config, batch size, gradient accumulation,
+learning rate, warm-up, weight decay, gradient clipping and max length, and the same encoded training examples with
+completion-only labels (the Trainer pads them with `DataCollatorForSeq2Seq`: pad id for inputs, -100 for labels). Each
+runs 1 warm-up optimizer step, then N timed steps. Throughput counts non-padding tokens through the model (the work both
+must do); padded tokens are reported beside it, since padding is the main thing the length-grouped loop saves on a CPU.
+The plain Trainer samples at random (its default); `--variants ours,trainer,trainer_group_by_length` adds its length-
+grouped sampler for reference. Our loop also projects the vocabulary only at completion positions
+(finetune.sequences.next_token_logits); the Trainer computes every position's logits, as a causal LM does.
 
 The projection divides the default recipe's total non-padding tokens (every epoch, as our loop schedules them) by our
 measured tokens/s. Timings are only as quiet as the machine: the load average before and after is recorded.
@@ -69,6 +71,7 @@ def run_trainer(recipe: Any, data: list[Any], work: Path, steps: int, sampling: 
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
 
     from finetune.train import add_lora, load_base
+    from index.precision import autocast_dtype
 
     cfg = recipe.train
     torch.manual_seed(cfg.seed)
@@ -99,7 +102,8 @@ def run_trainer(recipe: Any, data: list[Any], work: Path, steps: int, sampling: 
         output_dir=str(work / f"trainer-{sampling}"), per_device_train_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.grad_accum, learning_rate=cfg.learning_rate, weight_decay=cfg.weight_decay,
         warmup_steps=cfg.warmup_steps, lr_scheduler_type="linear", max_steps=1 + steps, max_grad_norm=1.0,
-        optim="adamw_torch", seed=cfg.seed, use_cpu=True, dataloader_num_workers=0, remove_unused_columns=False,
+        optim="adamw_torch", seed=cfg.seed, use_cpu=True, bf16=autocast_dtype("cpu", cfg.precision) is not None,
+        dataloader_num_workers=0, remove_unused_columns=False,
         train_sampling_strategy=sampling, save_strategy="no", logging_steps=1, report_to="none", disable_tqdm=True)
     features = [{"input_ids": e.input_ids, "labels": e.labels} for e in data]
     trainer = Trainer(model=model, args=args, train_dataset=features, data_collator=collate, callbacks=[Clock()])
@@ -141,8 +145,9 @@ def main() -> None:
     parser.add_argument("--recipe", help="recipe YAML (default finetune/configs/smollm2-135m-lora.yaml)")
     parser.add_argument("-n", "--steps", type=int, default=6, help="timed optimizer steps after 1 warm-up step")
     parser.add_argument("--work", default="/tmp/bench-finetune", help="scratch folder for checkpoints")
-    parser.add_argument("--variants", default="ours,trainer",
-                        help="comma-separated: ours, trainer, trainer_group_by_length")
+    parser.add_argument("--variants", default="ours,trainer,ours_fp32,trainer_fp32",
+                        help="comma-separated: ours, trainer, trainer_group_by_length (the recipe's precision), "
+                             "ours_fp32, trainer_fp32 (forced fp32)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "finetune.json"))
     args = parser.parse_args()
 
@@ -150,6 +155,7 @@ def main() -> None:
 
     from finetune.config import load_recipe
     from finetune.train import encode_split, hardware, load_base
+    from index.precision import autocast_dtype
 
     started = time.perf_counter()
     load_before = os.getloadavg()
@@ -157,6 +163,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     data_dir = Path(args.data) if args.data else build_data(work / "data", args.recipe)
     recipe = load_recipe(args.recipe, {"train.device": "cpu"})
+    fp32 = load_recipe(args.recipe, {"train.device": "cpu", "train.precision": "float32"})
     _, tokenizer, _ = load_base(recipe.train.base_model, "cpu")
     data, dropped = encode_split(tokenizer, data_dir, "train", recipe.train.max_length)
 
@@ -171,8 +178,14 @@ def main() -> None:
             results[variant] = run_trainer(recipe, data, work, args.steps, "random")
         elif variant == "trainer_group_by_length":
             results[variant] = run_trainer(recipe, data, work, args.steps, "group_by_length")
+        elif variant == "ours_fp32":
+            results[variant] = run_ours(fp32, data_dir, work, args.steps)
+            results[variant]["padded_tokens"] = padded_tokens_ours(fp32, data, args.steps)
+        elif variant == "trainer_fp32":
+            results[variant] = run_trainer(fp32, data, work, args.steps, "random")
         else:
-            raise SystemExit(f"unknown variant {variant!r}: use ours, trainer, trainer_group_by_length")
+            raise SystemExit(f"unknown variant {variant!r}: use ours, trainer, trainer_group_by_length, ours_fp32, "
+                             "trainer_fp32")
         print(f"  {results[variant]['tokens_per_s']} tokens/s, {results[variant]['s_per_step']} s/step", flush=True)
 
     total = full_recipe(recipe, data)
@@ -187,7 +200,8 @@ def main() -> None:
         "train_examples": len(data), "dropped_too_long": dropped,
         "settings": {"r": cfg.r, "alpha": cfg.alpha, "dropout": cfg.dropout, "target_modules": list(cfg.target_modules),
                      "batch_size": cfg.batch_size, "grad_accum": cfg.grad_accum,
-                     "learning_rate": cfg.learning_rate, "max_length": cfg.max_length, "epochs": cfg.epochs},
+                     "learning_rate": cfg.learning_rate, "max_length": cfg.max_length, "epochs": cfg.epochs,
+                     "precision": cfg.precision, "autocast": str(autocast_dtype("cpu", cfg.precision) or "none")},
         "timed_steps": args.steps, "warmup_steps_untimed": 1,
         "results": results,
     }

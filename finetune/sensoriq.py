@@ -17,6 +17,7 @@ from typing import Any
 
 from copilot.errors import CopilotError
 from copilot.records import Passage
+from finetune.sequences import next_token_logits
 
 SYSTEM = "You are a maintenance engineer. Answer the question with the single best option."
 DEFAULT_FILE = Path("../shared/data/failuresensoriq/sc_mcqa_2667.jsonl")
@@ -59,13 +60,17 @@ def option_scores(model: Any, tokenizer: Any, messages: list[dict[str, str]], op
         seq = prompt + answer
         ids[row, :len(seq)] = torch.tensor(seq)
         mask[row, :len(seq)] = 1
-    with torch.inference_mode():
-        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float()
-    logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-    scores = []
+    select = torch.zeros_like(ids, dtype=torch.bool)  # the positions that predict each option's tokens
     for row, answer in enumerate(answers):
-        positions = range(len(prompt) - 1, len(prompt) - 1 + len(answer))
-        scores.append(sum(float(logprobs[row, p, t]) for p, t in zip(positions, answer, strict=True)) / len(answer))
+        select[row, len(prompt) - 1:len(prompt) - 1 + len(answer)] = True
+    with torch.inference_mode():
+        logprobs = torch.log_softmax(next_token_logits(model, ids.to(device), mask.to(device), select.to(device)), -1)
+    targets = [t for answer in answers for t in answer]  # row-major, the order `select` picks positions in
+    picked = logprobs[torch.arange(len(targets)), torch.tensor(targets, device=logprobs.device)].tolist()
+    scores, start = [], 0
+    for answer in answers:
+        scores.append(sum(picked[start:start + len(answer)]) / len(answer))
+        start += len(answer)
     return scores
 
 

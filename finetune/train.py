@@ -21,7 +21,8 @@ from typing import Any
 from copilot.errors import CopilotError
 from finetune.config import Recipe
 from finetune.examples import read_split
-from finetune.sequences import Encoded, collate, encode, length_grouped_batches
+from finetune.sequences import Encoded, collate, completion_loss_sum, encode, length_grouped_batches
+from index.precision import autocast
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,8 @@ def train(recipe: Recipe, data_dir: Path, *, output_dir: Path | None = None, res
         loss_sum = 0.0
         for batch in batches:
             batch = {k: v.to(device) for k, v in batch.items()}
-            loss = _token_loss_sum(model, batch) / max(1, targets)
+            with autocast(device, cfg.precision):
+                loss = completion_loss_sum(model, batch) / max(1, targets)
             loss.backward()
             loss_sum += float(loss.detach())
             state["tokens"] += int(batch["attention_mask"].sum())
@@ -162,17 +164,6 @@ def train(recipe: Recipe, data_dir: Path, *, output_dir: Path | None = None, res
         (adapter_dir / "training_log.json").write_text(json.dumps(log, indent=2) + "\n")
     final = state["losses"][-1] if state["losses"] else float("nan")
     return TrainResult(adapter_dir, state["step"], len(data), state["tokens"], state["seconds"], final)
-
-
-def _token_loss_sum(model: Any, batch: dict[str, Any]) -> Any:
-    """Summed cross-entropy over completion tokens (shifted), so accumulation can normalise by all targets."""
-    import torch
-
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-    shift_logits = logits[:, :-1, :].float()
-    shift_labels = batch["labels"][:, 1:]
-    return torch.nn.functional.cross_entropy(shift_logits.reshape(-1, shift_logits.size(-1)),
-                                             shift_labels.reshape(-1), ignore_index=-100, reduction="sum")
 
 
 def _micro_batches(lengths: list[int], batch_size: int, seed: int, epochs: float) -> list[list[int]]:

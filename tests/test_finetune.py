@@ -29,7 +29,7 @@ from finetune.data import ExampleBuilder, build_examples
 from finetune.evaluate import passages_of, question_of, score_replies
 from finetune.examples import Example, read_split, write_dataset
 from finetune.facts import corpus_facts
-from finetune.sequences import IGNORE, collate, encode, length_grouped_batches
+from finetune.sequences import IGNORE, collate, completion_loss_sum, encode, length_grouped_batches
 from index import HybridIndex, IndexConfig, build_index
 from tests.fakes import HashingEmbedder, tiny_llama
 
@@ -255,6 +255,28 @@ def test_collate_pads_right_and_masks_padding_out_of_the_loss(tiny_tokenizer: An
     assert (batch["labels"][0, n:] == IGNORE).all() and batch["labels"][1].tolist() == long.labels
 
 
+@pytest.mark.parametrize("wrap", [False, True], ids=["plain", "peft"])
+def test_completion_loss_projects_only_completion_positions_and_equals_the_full_logits_loss(
+        tiny_tokenizer: Any, wrap: bool) -> None:
+    short = encode(tiny_tokenizer, prompts.shorthand_messages("REPL BRG"), "replace bearing")
+    long = encode(tiny_tokenizer, prompts.qa_messages("torque?", [passage(1, BOLTS)], 600), "25 N·m [1].")
+    batch = collate([short, long], pad_id=tiny_tokenizer.pad_token_id)
+    model = tiny_llama(tiny_tokenizer, seed=3)
+    if wrap:
+        model = train_mod.add_lora(model, tiny_recipe())
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
+    full = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.size(-1)),
+                                             batch["labels"][:, 1:].reshape(-1), ignore_index=IGNORE, reduction="sum")
+    projected: list[int] = []
+    head = (model.get_base_model() if wrap else model).get_output_embeddings()
+    head.register_forward_hook(lambda _m, inputs, _o: projected.append(inputs[0].shape[0]))
+
+    selective = completion_loss_sum(model, batch)
+
+    assert torch.allclose(selective, full, rtol=1e-5)
+    assert projected == [short.completion_tokens + long.completion_tokens]
+
+
 def test_length_grouped_batches_cover_every_index_once_deterministically() -> None:
     lengths = [(i * 37) % 101 + 5 for i in range(150)]
     batches = length_grouped_batches(lengths, batch_size=4, seed=3, group=4)
@@ -359,6 +381,7 @@ def test_the_default_recipe_file_loads_with_its_commented_values() -> None:
     ("train:\n  batch_size: four\n", "batch_size"),
     ("train:\n  learning_rate: 1e-3\n", "learning_rate"),  # YAML 1.1 reads 1e-3 as a string
     ("train:\n  device: tpu\n", "device"),
+    ("train:\n  precision: fp16\n", "precision"),
     ("data:\n  heldout_share: 1.5\n", "heldout_share"),
     ("optimizer:\n  name: sgd\n", "optimizer"),
     ("- just\n- a list\n", "mapping"),
