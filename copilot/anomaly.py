@@ -9,7 +9,7 @@ alarm level. Pure apart from the detector's own fitting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -143,12 +143,13 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
     drift = RelationshipDrift(cfg.calibration(), span=2 * cfg.window)
     if cfg.drift and drift.usable(len(normal)):
         drift.fit(normal)
-        found = drift.score(values)
+        found = drift.score(values, states.scored)
         quiet = states.scored & ~dilate(abnormal, cfg.merge_gap)  # drift events never touch a level event
         drift_score = np.where(quiet, found.score, np.nan)
         drift_abnormal = hysteresis(np.nan_to_num(drift_score, nan=0.0), cfg.release) & quiet
         drift_events = build_events(frame.index, raw, channels, drift_score, found.deviation, found.contribution,
-                                    drift_abnormal, cfg, normal_level, f"{model.name}+drift", states.scored,
+                                    drift_abnormal, replace(cfg, min_points=max(cfg.min_points, drift.span)),
+                                    normal_level, f"{model.name}+drift", states.scored,
                                     variability)
         events = sorted(events + drift_events, key=lambda e: e.start)
         abnormal = abnormal | drift_abnormal

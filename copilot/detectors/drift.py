@@ -7,7 +7,8 @@ channel is therefore also predicted from its most correlated partner channel (a 
 rows, only where the two correlate at `min_correlation` or more), and the residual, averaged over `span` samples so
 only a sustained departure counts, is calibrated like every other score (`calibration.py`).
 
-Used only where the level detector sees nothing (`run_detection` keeps drift events apart from level events, so a
+A drift event must last at least one span (anything shorter is noise in the averaged residual, not a drift). Used
+only where the level detector sees nothing (`run_detection` keeps drift events apart from level events, so a
 level fault's knock-on residuals never add channels to its diagnosis), and only when the fit window is long enough
 to have seen the relationship over at least `min_spans` spans.
 """
@@ -37,12 +38,15 @@ class RelationshipDrift:
         """Whether a fit window of this many running samples can show the relationships' normal drift."""
         return fit_rows >= self.min_spans * self.span
 
-    def _residual(self, z: np.ndarray) -> np.ndarray:
+    def _residual(self, z: np.ndarray, scored: np.ndarray | None = None) -> np.ndarray:
         safe = np.where(self.partner >= 0, self.partner, 0)
         raw = z - (self.intercept + self.slope * z[:, safe])
         raw[:, self.partner < 0] = 0.0
+        if scored is not None:
+            raw[~scored] = np.nan  # a stop or a restart transient is not averaged into the drift
         if self.span > 1:
-            raw = pd.DataFrame(raw).rolling(self.span, center=True, min_periods=1).mean().to_numpy()
+            raw = pd.DataFrame(raw).rolling(self.span, center=True, min_periods=max(1, self.span // 2)).mean()
+            raw = raw.to_numpy()
         return raw
 
     def fit(self, normal: np.ndarray, noise: np.ndarray | None = None) -> None:
@@ -66,9 +70,10 @@ class RelationshipDrift:
         self.calibration = calibrate((residual - self.res_median) / self.res_spread, self.settings, signed=True)
         self.upper, self.lower = self.calibration.upper, self.calibration.lower
 
-    def score(self, values: np.ndarray) -> Scores:
+    def score(self, values: np.ndarray, scored: np.ndarray | None = None) -> Scores:
+        """Calibrated drift scores; `scored` (n,) bool leaves stops and restarts out of the rolling residual."""
         z = np.nan_to_num((values - self.median) / self.spread)
-        rz = (self._residual(z) - self.res_median) / self.res_spread
+        rz = np.nan_to_num((self._residual(z, scored) - self.res_median) / self.res_spread)
         contribution = np.where(rz >= 0, rz / self.upper, -rz / self.lower)
         contribution[:, self.partner < 0] = 0.0
         # A residual moves when either channel of the pair moves: it is this channel's drift only where the channel
