@@ -157,8 +157,9 @@ def _swapped(builder: ExampleBuilder, pool: list[Fact], facts: list[Fact], split
         if chunk.doc_type == "manual" and builder.splitter.of_chunk(chunk.source, chunk.assets) == split:
             manuals.setdefault(chunk.source, []).append(chunk)
     machines = {source: machine_of(group) for source, group in sorted(manuals.items())}
+    # Donors come from the same split: a training question never names a held-out machine's component.
     donors = [f for f in facts if f.kind == "table" and len(f.subject.split()) >= 2
-              and not any(ch.isdigit() for ch in f.subject)]
+              and not any(ch.isdigit() for ch in f.subject) and builder.splitter.of_fact(f) == split]
     out: list[Example] = []
     for fact in (f for f in pool if f.kind == "table" and f.source in machines):
         if len(out) >= total or not donors:

@@ -75,6 +75,26 @@ Replace the drive belts as a set when the deflection exceeds 12 mm at 30 N.
 """
 HELDOUT = "fan_manual.md"
 
+# A third manual that trains beside the pump manual, so swapped abstentions have a training donor of their own.
+GEARBOX_MANUAL = """<!-- page 1 -->
+# Testco GB-20 Gearbox Manual
+
+| Field | Value |
+|---|---|
+| Manufacturer | Testco |
+| Applies to | G-201 |
+
+## 4 Specifications
+
+### 4.1 Fasteners and parts
+
+| Item | Value |
+|---|---|
+| Oil drain plug torque | 40 N·m |
+| Input shaft seal size | 35 x 52 x 7 mm |
+| Breather cap service | replace every 12 months |
+"""
+
 
 def passage(n: int, text: str, section: str = "3.4 Bolt torques") -> Passage:
     return Passage(n, f"pump_manual.md#{n}", text, "pump_manual.md", "pump_manual.md", 1, section, 0.9)
@@ -300,6 +320,7 @@ def test_length_grouped_batches_cover_every_index_once_deterministically() -> No
 
 def two_manual_retriever(corpus: Path, tmp_path: Path, embedder: HashingEmbedder) -> Retriever:
     (corpus / HELDOUT).write_text(FAN_MANUAL, encoding="utf-8")
+    (corpus / "gearbox_manual.md").write_text(GEARBOX_MANUAL, encoding="utf-8")
     cfg = IndexConfig(embedder="fake")
     build_index([corpus], tmp_path / "idx", lambda: embedder, cfg)
     return Retriever(HybridIndex.load(tmp_path / "idx", embedder, cfg.embedder), RetrievalConfig(min_score=0.0))
@@ -353,6 +374,8 @@ def test_build_examples_is_deterministic_grounded_and_keeps_heldout_documents_ou
             chunk = by_id[chunk_id]
             assert chunk.source != HELDOUT and not (chunk.doc_type != "manual" and heldout_assets & set(chunk.assets))
         assert all(HELDOUT not in m["content"] and "F210" not in m["content"] for m in e.messages)
+        assert not any(held in m["content"].lower() for held in ("belt tension", "pulley alignment", "motor base")
+                       for m in e.messages), f"{e.example_id} names a held-out machine's component"
         assert e.provenance.get("source") != HELDOUT
     assert all(facts[e.provenance["fact"]].source == HELDOUT for e in examples
                if e.split == "heldout" and e.task == "answer")
