@@ -107,3 +107,16 @@ def test_drift_needs_a_fit_window_of_many_spans() -> None:
     frame = pump_with_leak()
     found = run_detection(frame, AnomalyConfig(fit_rows=400))  # 400 < 10 spans of 60 samples
     assert "drift_pairs" not in found.fit_info
+
+
+def test_events_carry_levels_and_variability_for_every_channel() -> None:
+    frame = pump_with_leak()
+    frame.iloc[1500:, 0] += 40.0  # a level fault the level detector flags
+    frame.iloc[1600:1700, 1] = 6.30  # and a frozen pressure reading inside it
+    found = run_detection(frame, AnomalyConfig(fit_rows=900))
+    event = max(found.events, key=lambda e: e.score)
+    assert set(event.channel_levels) == set(event.channel_variability) == set(frame.columns)
+    low, high = event.channel_levels["flow_m3h"]
+    assert high >= 1.0 and low <= high
+    assert event.channel_variability["discharge_pressure_bar"] >= 1.0
+    assert event.channel_variability["flow_m3h"] < 1.0
