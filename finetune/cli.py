@@ -110,7 +110,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
             items = load_items(Path(args.sensoriq), args.sensoriq_limit or None)
             part["sensoriq"] = evaluate_sensoriq(model, tokenizer, items, device)
-            if name == "tuned" and retrieve is not None:
+            if retrieve is not None:
                 part["sensoriq_retrieval"] = evaluate_sensoriq(model, tokenizer, items, device, retrieve)
         result[name] = part
         del model

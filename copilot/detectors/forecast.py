@@ -1,10 +1,11 @@
-"""Recurrent forecaster of normal behaviour: a small GRU predicts each sample from the ones before it; its residuals
+"""Recurrent forecaster of normal behaviour: a small GRU predicts each sample from the ones before it, and its residuals
 flag deviation (the LSTM-AD idea of Malhotra et al., 2015, with a GRU).
 
-Trained only on the normal rows, briefly (a few hundred Adam steps on short windows, seconds on a CPU), with a fixed
-seed so a report is reproducible. Residuals are robustly standardised on the normal rows, smoothed like the inputs,
-and calibrated per channel like the robust detector (`calibration.py`). torch is imported only when this detector is
-used.
+Trained only on the normal rows, briefly (150 Adam steps on short windows, seconds on a CPU), with a fixed seed and a
+fixed step count so a report is reproducible: the same input gives the same scores however busy the machine is (an
+optional `budget_s` caps the training time instead, at the price of load-dependent results). Residuals are robustly
+standardised on the normal rows, smoothed like the inputs, and calibrated per channel like the robust detector
+(`calibration.py`). torch is imported only when this detector is used.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class GRUForecaster:
     name = "gru"
 
     def __init__(self, calibration: Calibration | None = None, hidden: int = 16, seq_len: int = 64,
-                 steps: int = 150, budget_s: float = 3.0, smooth: int = 1, seed: int = 0) -> None:
+                 steps: int = 150, budget_s: float | None = None, smooth: int = 1, seed: int = 0) -> None:
         self.settings = calibration or Calibration()
         self.hidden = hidden
         self.seq_len = seq_len
@@ -73,7 +74,7 @@ class GRUForecaster:
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
-                if time.perf_counter() - started > self.budget_s:
+                if self.budget_s is not None and time.perf_counter() - started > self.budget_s:
                     break
         self.model.eval()
         residual = self._residual(z)
