@@ -155,6 +155,7 @@ def train(recipe: Recipe, data_dir: Path, *, output_dir: Path | None = None, res
     adapter_dir = out / ADAPTER
     if state["step"] >= total_steps:
         model.save_pretrained(str(adapter_dir))
+        _portable_base(adapter_dir, cfg.base_model)
         log = {"steps": state["step"], "examples": len(data), "dropped_too_long": dropped,
                "tokens": state["tokens"], "seconds": round(state["seconds"], 1),
                "tokens_per_s": round(state["tokens"] / max(state["seconds"], 1e-9), 1),
@@ -164,6 +165,14 @@ def train(recipe: Recipe, data_dir: Path, *, output_dir: Path | None = None, res
         (adapter_dir / "training_log.json").write_text(json.dumps(log, indent=2) + "\n")
     final = state["losses"][-1] if state["losses"] else float("nan")
     return TrainResult(adapter_dir, state["step"], len(data), state["tokens"], state["seconds"], final)
+
+
+def _portable_base(adapter_dir: Path, base_model: str) -> None:
+    """Name the base model by its id in adapter_config.json, not by the local cache path it was loaded from."""
+    path = adapter_dir / "adapter_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = base_model
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
 def _micro_batches(lengths: list[int], batch_size: int, seed: int, epochs: float) -> list[list[int]]:

@@ -189,6 +189,9 @@ def test_the_saved_adapter_reloads_into_fresh_base_weights_with_the_same_logits(
     log = json.loads((adapter / "training_log.json").read_text())
     assert log["steps"] == 4 and len(log["losses"]) == 4 and log["examples"] == 8
     assert json.loads((adapter / "train_config.json").read_text())["train"]["r"] == 4
+    # the base is named by its id, not by the cache path this machine loaded it from
+    base_id = json.loads((adapter / "adapter_config.json").read_text())["base_model_name_or_path"]
+    assert base_id == tiny_recipe().train.base_model
 
     trained = spy_lora[0]["model"].eval()
     fresh = tiny_llama(tiny_tokenizer, seed=0)
