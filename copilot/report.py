@@ -135,7 +135,8 @@ def build_report(frame: SensorFrame, asset: str | None, cfg: AnomalyConfig, inde
     actions = cited_actions(causes, asset, index)
     urgency = urgency_of(events, causes, window[1])
     summary, source, rejected = write_summary(generator, asset, window, events, causes, urgency,
-                                              found.states.stops, sorted({r.failure_mode for r in rows}))
+                                              found.states.stops, sorted({r.failure_mode for r in rows}),
+                                              actions=actions)
     warnings = list(frame.warnings)
     if found.fit_info.get("warning"):
         warnings.append(str(found.fit_info["warning"]))

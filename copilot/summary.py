@@ -1,9 +1,11 @@
 """The prose summary of an anomaly report: written by the language model from the report's facts only, then checked.
 
 The model sees a numbered list of facts (events with the detector's numbers, ranked causes with their evidence, the
-urgency) and is asked for two or three plain sentences. Its reply is used only if every number in it occurs in the
-facts, it names no failure mode outside the ranked causes, and it is not empty or rambling; otherwise (or with no
-model) the summary is the template below, built from the same facts. Numbers come from the detector, never the model.
+first cited repair steps, the urgency) and is asked for a few plain sentences: what is abnormal, the likely cause, the
+first step with its manual section, how urgent. `finetune/reports.py` trains on exactly these prompts. Its reply is
+used only if every number in it occurs in the facts, it names no failure mode outside the ranked causes, and it is not
+empty or rambling; otherwise (or with no model) the summary is the template below, built from the same facts. Numbers
+come from the detector, never the model.
 """
 
 from __future__ import annotations
@@ -21,19 +23,32 @@ from copilot.records import AnomalyEvent
 logger = logging.getLogger(__name__)
 
 URGENCY_TEXT = {"high": "act now", "medium": "plan a repair this week", "low": "watch", "none": "no action"}
-MAX_WORDS = 110
+MAX_WORDS = 120
+MAX_ACTIONS = 2  # repair steps shown to the model: the first ones of the top cause
 
 SYSTEM = ("You write the summary of a sensor anomaly report for a maintenance planner. Use only the facts given. "
-          "Copy every number exactly as written in the facts and add no other number. Write two or three plain "
-          "sentences: what is abnormal and since when, the most likely cause, and how urgent it is.")
+          "Copy every number exactly as written in the facts and add no other number. Write three or four plain "
+          "sentences: what is abnormal and since when, the most likely cause, the first repair step with the manual "
+          "section it comes from, and how urgent it is.")
 
 
 def _name(mode: str) -> str:
     return mode.replace("_", " ")
 
 
+def where(citation: dict[str, Any]) -> str:
+    """'manual.md, section 6.5 Gearbox, p. 12' for an action's citation."""
+    parts = [str(citation.get("source") or "")]
+    if citation.get("section"):
+        parts.append(f"section {citation['section']}")
+    if citation.get("page"):
+        parts.append(f"p. {citation['page']}")
+    return ", ".join(p for p in parts if p)
+
+
 def facts(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEvent],
-          causes: Sequence[dict[str, Any]], urgency: str, stops: int = 0) -> list[str]:
+          causes: Sequence[dict[str, Any]], urgency: str, stops: int = 0,
+          actions: Sequence[dict[str, Any]] = ()) -> list[str]:
     """The report's facts as short lines: the only material the model may use."""
     lines = [f"Asset: {asset or 'unknown'}; log from {window[0]} to {window[1]}."]
     if stops:
@@ -48,14 +63,23 @@ def facts(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEv
     if len(events) > 3:
         lines.append(f"{len(events) - 3} further event(s).")
     for n, cause in enumerate(causes[:3], 1):
-        lines.append(f"Cause {n}: {_name(str(cause['failure_mode']))} (score {cause['score']}); evidence: "
-                     f"{'; '.join(str(e) for e in cause['evidence'][:2])}.")
+        component = f"{cause['component']}; " if cause.get("component") else ""
+        lines.append(f"Cause {n}: {_name(str(cause['failure_mode']))} ({component}score {cause['score']}); "
+                     f"evidence: {'; '.join(str(e) for e in cause['evidence'][:2])}.")
+    for n, action in enumerate(actions[:MAX_ACTIONS], 1):
+        lines.append(f"Action {n}: {action['step']} (see {where(action['citation'])}).")
     lines.append(f"Urgency: {urgency} ({URGENCY_TEXT.get(urgency, urgency)}).")
     return lines
 
 
+def summary_messages(fact_lines: Sequence[str]) -> Messages:
+    """The chat prompt for the summary, exactly as fine-tuning renders it."""
+    return [{"role": "system", "content": SYSTEM},
+            {"role": "user", "content": "Facts:\n" + "\n".join(f"- {line}" for line in fact_lines) + "\n\nSummary:"}]
+
+
 def template_summary(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEvent],
-                     causes: Sequence[dict[str, Any]], urgency: str) -> str:
+                     causes: Sequence[dict[str, Any]], urgency: str, actions: Sequence[dict[str, Any]] = ()) -> str:
     """The summary without a model: the same facts in fixed sentences."""
     name = asset or "this asset"
     if not events:
@@ -71,6 +95,8 @@ def template_summary(asset: str | None, window: tuple[str, str], events: Sequenc
         parts.append(f"Most likely: {_name(str(top['failure_mode']))} (score {top['score']}; evidence: "
                      f"{'; '.join(str(e) for e in top['evidence'][:2])}); see {top['manual']} section "
                      f"{top['section']}.")
+    if actions:
+        parts.append(f"First step: {actions[0]['step']} (see {where(actions[0]['citation'])}).")
     parts.append(f"Urgency: {urgency} ({URGENCY_TEXT.get(urgency, urgency)}).")
     return " ".join(parts)
 
@@ -97,17 +123,15 @@ def check_summary(text: str, fact_lines: Sequence[str], causes: Sequence[dict[st
 
 def write_summary(generator: Generator | None, asset: str | None, window: tuple[str, str],
                   events: Sequence[AnomalyEvent], causes: Sequence[dict[str, Any]], urgency: str, stops: int = 0,
-                  known_modes: Sequence[str] = (), max_new_tokens: int = 120) -> tuple[str, str, str | None]:
+                  known_modes: Sequence[str] = (), max_new_tokens: int = 160,
+                  actions: Sequence[dict[str, Any]] = ()) -> tuple[str, str, str | None]:
     """(summary, source 'model' | 'template', why the model's draft was rejected or None)."""
-    fallback = template_summary(asset, window, events, causes, urgency)
+    fallback = template_summary(asset, window, events, causes, urgency, actions)
     if generator is None or not events:
         return fallback, "template", None
-    lines = facts(asset, window, events, causes, urgency, stops)
-    messages: Messages = [{"role": "system", "content": SYSTEM},
-                          {"role": "user", "content": "Facts:\n" + "\n".join(f"- {line}" for line in lines)
-                           + "\n\nSummary:"}]
+    lines = facts(asset, window, events, causes, urgency, stops, actions)
     try:
-        draft = generator.generate(messages, max_new_tokens=max_new_tokens).strip()
+        draft = generator.generate(summary_messages(lines), max_new_tokens=max_new_tokens).strip()
     except CopilotError as exc:  # an unreachable endpoint must not cost the report
         logger.warning("summary model failed, using the template: %s", exc)
         return fallback, "template", f"model failed: {exc}"

@@ -41,6 +41,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     e.add_argument("--data", default="runs/data", help="data set folder with heldout.jsonl")
     e.add_argument("--adapter", default=str(DEFAULT_ADAPTER), help="adapter to compare with the base model")
     e.add_argument("--limit", type=int, help="evaluate the first N held-out examples only")
+    e.add_argument("--tasks", help="comma-separated held-out tasks to evaluate, e.g. report or answer,qa_eval "
+                                   "(default: all)")
     e.add_argument("--sensoriq", nargs="?", const="../shared/data/failuresensoriq/sc_mcqa_2667.jsonl",
                    help="also score FailureSensorIQ single-answer questions (default file when given bare)")
     e.add_argument("--sensoriq-limit", type=int, default=300, help="seeded sample size (0 = all 2,667)")
@@ -98,7 +100,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.skip_heldout:
         from finetune.examples import read_split
 
-        held = read_split(Path(args.data), "heldout")[:args.limit]
+        held = read_split(Path(args.data), "heldout")
+        if args.tasks:
+            wanted = {t.strip() for t in args.tasks.split(",") if t.strip()}
+            unknown = wanted - {e.task for e in held}
+            if unknown:
+                raise CopilotError(f"--tasks: no held-out examples of task(s) {', '.join(sorted(unknown))} in "
+                                   f"{args.data}; it has {', '.join(sorted({e.task for e in held}))}")
+            held = [e for e in held if e.task in wanted]
+        held = held[:args.limit]
     retrieve = _retriever(args) if args.sensoriq else None
     for name, path in (("base", None), ("tuned", adapter)):
         model, tokenizer, device = load_for_eval(recipe.train.base_model, path)
@@ -161,7 +171,8 @@ def _overrides(items: list[str]) -> dict[str, Any]:
 
 def _summary(result: dict[str, Any]) -> str:
     lines = [f"base {result['base_model']} vs tuned {result['adapter']}"]
-    keys = ("loss", "citation_validity", "abstention_accuracy", "false_abstention", "keyword_recall")
+    keys = ("loss", "citation_validity", "abstention_accuracy", "false_abstention", "keyword_recall",
+            "report_accepted", "report_top_cause", "report_first_step", "report_usable")
     if "heldout" in result.get("base", {}):
         for key in keys:
             b, t = result["base"]["heldout"].get(key), result["tuned"]["heldout"].get(key)

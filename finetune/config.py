@@ -36,6 +36,8 @@ class DataConfig:
         "help": "a component of one machine asked about another that lacks it -> abstain"})
     followups: int = field(default=25, metadata={"help": "answerable follow-ups with an earlier turn in the prompt"})
     shorthand: int = field(default=100, metadata={"help": "technician shorthand -> plain language"})
+    reports: int = field(default=120, metadata={
+        "help": "anomaly evidence (events, ranked causes, cited actions) -> the repair-report summary"})
     heldout_share: float = field(default=0.25, metadata={
         "help": "size of the held-out generated split relative to the training counts"})
     kinds: dict[str, float] = field(default_factory=lambda: {
@@ -44,7 +46,7 @@ class DataConfig:
     seed: int = 13
 
     def __post_init__(self) -> None:
-        for name in ("answerable", "abstain_removed", "abstain_swapped", "followups", "shorthand"):
+        for name in ("answerable", "abstain_removed", "abstain_swapped", "followups", "shorthand", "reports"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not 0 <= self.heldout_share <= 1:

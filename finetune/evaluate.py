@@ -8,7 +8,9 @@ inference: the reply cites a passage that exists, and every sentence and number 
 - abstention_accuracy: unanswerable prompts whose reply says NOT_COVERED (what `copilot.qa` treats as abstaining);
 - false_abstention: answerable prompts the model declined;
 - keyword_recall: answerable prompts whose reply contains every keyword (qa.jsonl keywords, or the numbers of the
-  reference answer for generated examples).
+  reference answer for generated examples);
+- report_*: repair-report summaries (`finetune.reports.score_reports`): accepted by the inference gate, naming the
+  top-ranked cause, giving its first step, and all three (`report_usable`).
 """
 
 from __future__ import annotations
@@ -125,16 +127,22 @@ def score_replies(examples: Sequence[Example], replies: Sequence[str]) -> dict[s
 
 
 def evaluate_model(model: Any, tokenizer: Any, examples: Sequence[Example], device: str,
-                   max_new_tokens: int = 100) -> dict[str, Any]:
-    """Loss on examples with completions, behaviour metrics on grounded examples' greedy replies."""
+                   max_new_tokens: int = 100, report_tokens: int = 160) -> dict[str, Any]:
+    """Loss on examples with completions, behaviour metrics on grounded and report examples' greedy replies."""
+    from finetune.reports import score_reports
+
     started = time.perf_counter()
     result: dict[str, Any] = heldout_loss(model, tokenizer, examples, device)
     grounded = [e for e in examples if e.task in GROUNDED]
     replies = generate_replies(model, tokenizer, grounded, device, max_new_tokens)
     result.update(score_replies(grounded, replies))
+    reports = [e for e in examples if e.task == "report"]
+    report_replies = generate_replies(model, tokenizer, reports, device, report_tokens)
+    result.update(score_reports(reports, report_replies))
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["replies"] = [{"id": e.example_id, "task": e.task, "reply": r} for e, r in
-                         zip(grounded, replies, strict=True)]  # kept whole, so a metric can be re-scored offline
+                         zip([*grounded, *reports], [*replies, *report_replies], strict=True)]  # kept whole, so a
+    # metric can be re-scored offline
     return result
 
 
@@ -142,7 +150,7 @@ def compare(base: dict[str, Any], tuned: dict[str, Any]) -> dict[str, Any]:
     """tuned - base for every shared numeric metric (points for shares, raw for loss)."""
     return {k: round(tuned[k] - base[k], 4) for k in base
             if isinstance(base.get(k), int | float) and isinstance(tuned.get(k), int | float)
-            and k not in ("answerable", "unanswerable", "completion_tokens", "seconds")}
+            and k not in ("answerable", "unanswerable", "reports", "completion_tokens", "seconds")}
 
 
 def load_for_eval(base_model: str, adapter: Path | None, device: str | None = None) -> tuple[Any, Any, str]:

@@ -24,11 +24,13 @@ from copilot.config import RetrievalConfig
 from copilot.errors import ConfigError
 from copilot.records import Passage
 from copilot.retrieval import Retriever
+from copilot.summary import check_summary, summary_messages
 from finetune.config import DataConfig, LoraTrainConfig, Recipe, load_recipe
 from finetune.data import ExampleBuilder, build_examples
 from finetune.evaluate import passages_of, question_of, score_replies
 from finetune.examples import Example, read_split, write_dataset
 from finetune.facts import corpus_facts
+from finetune.reports import score_reports
 from finetune.sequences import IGNORE, collate, completion_loss_sum, encode, length_grouped_batches
 from index import HybridIndex, IndexConfig, build_index
 from tests.fakes import HashingEmbedder, tiny_llama
@@ -386,6 +388,57 @@ def test_build_examples_is_deterministic_grounded_and_keeps_heldout_documents_ou
     unfiltered = ExampleBuilder(retriever, DATA_CFG, 600)
     assert any(p.source == HELDOUT for e in train if e.task != "shorthand"
                for p in unfiltered.passages(question_of(e), "heldout"))
+
+
+FAN_FMEA = ("axial_fan,bearing_wear,fan shaft bearings,fan_vibration_mm_s:up;bearing_temp_c:up,F210 FAN VIBRATION "
+            "HIGH,dry bearings,Grease the fan shaft bearings with 15 g of lithium grease; heat new bearings to 110 °C "
+            "before fitting,fan_manual.md,5.1,3\n")
+
+
+def test_report_examples_follow_the_ranked_evidence_pass_the_summary_gate_and_hold_out_their_manual(
+        tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
+    with (tiny_corpus / "fmea.csv").open("a", encoding="utf-8") as f:
+        f.write(FAN_FMEA)
+    retriever = two_manual_retriever(tiny_corpus, tmp_path, fake_embedder)
+    cfg = DataConfig(heldout_sources=(HELDOUT,), answerable=0, abstain_removed=0, abstain_swapped=0, followups=0,
+                     shorthand=0, reports=6, heldout_share=0.5)
+    examples = build_examples(retriever, cfg, 600)
+    assert [e.to_json() for e in examples] == [e.to_json() for e in build_examples(retriever, cfg, 600)]
+    train = [e for e in examples if e.split == "train"]
+    heldout = [e for e in examples if e.split == "heldout"]
+    assert len(train) == 6 and len(heldout) == 3 and {e.task for e in examples} == {"report"}
+    assert {e.provenance["source"] for e in train} == {"pump_manual.md"}
+    assert {e.provenance["source"] for e in heldout} == {HELDOUT}
+    assert not any("fan" in m["content"].lower() for e in train for m in e.messages)
+    for e in examples:
+        lines = [line[2:] for line in e.messages[-1]["content"].splitlines() if line.startswith("- ")]
+        assert e.messages == summary_messages(lines)  # the inference prompt, built from the report's fact lines
+        ranked = e.provenance["ranked"]
+        assert check_summary(e.completion, lines, [{"failure_mode": m} for m in ranked],
+                             e.provenance["known_modes"]) is None
+        top = next(line for line in lines if line.startswith("Cause 1: "))
+        assert ranked[0].replace("_", " ") in top and ranked[0].replace("_", " ") in e.completion
+        step = next(line for line in lines if line.startswith("Action 1: "))
+        assert e.provenance["first_step"] in step and "(see " in e.completion
+        assert any(line.startswith("Event 1: ") for line in lines)
+    assert score_reports(examples, [e.completion or "" for e in examples])["report_usable"] == 1.0
+
+
+def test_score_reports_rejects_invented_numbers_and_wrong_causes(
+        tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
+    retriever = two_manual_retriever(tiny_corpus, tmp_path, fake_embedder)
+    cfg = DataConfig(answerable=0, abstain_removed=0, abstain_swapped=0, followups=0, shorthand=0, reports=2,
+                     heldout_share=0.0)
+    example = build_examples(retriever, cfg, 600)[0]
+    good = example.completion or ""
+    other = next(m for m in example.provenance["known_modes"] if m != example.provenance["ranked"][0])
+    wrong_mode = good.replace(example.provenance["ranked"][0].replace("_", " "), other.replace("_", " "))
+    scored = [score_reports([example], [reply]) for reply in
+              (good, good.replace("Urgency", "Peak 987.6. Urgency"), wrong_mode, "Check the pump soon please.")]
+    assert [s["report_usable"] for s in scored] == [1.0, 0.0, 0.0, 0.0]
+    assert scored[1]["report_accepted"] == 0.0 and scored[1]["report_top_cause"] == 1.0  # an invented number
+    assert scored[2]["report_top_cause"] == 0.0
+    assert scored[3]["report_first_step"] == 0.0
 
 
 # --- recipe --------------------------------------------------------------------------------------------------------
