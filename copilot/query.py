@@ -28,6 +28,10 @@ HISTORY_RE = re.compile(
 )
 EVENT_RE = re.compile(r"\b(alarm(ed)?|reading|value|tripped|trip|ack(nowledged)?|what time|came in|event|log)\b",
                       re.IGNORECASE)
+# What was done about a fault, why it happened, who did it, what went in: the work order holds that, not the alarm
+# line, even when the question names the trip ("why did B-801 trip on low water?").
+WORK_RE = re.compile(r"\b(why|who|done about|(was|were) (done|found|replaced|fitted)|part numbers?|parts? (used|went)|"
+                     r"went in|fixed|repaired|cause)\b", re.IGNORECASE)
 MEANING_RE = re.compile(r"\b(mean(s|ing)?|what is( it)?|what's( it| that)?|stand for|showing|came up|on the panel)\b",
                         re.IGNORECASE)
 RECENCY_RE = re.compile(rf"\b(last{PERIOD}|latest|most recent|recent(ly)?|previous)\b", re.IGNORECASE)
@@ -42,9 +46,14 @@ class QueryPlan:
     unknown_assets: tuple[str, ...] = ()  # ids shaped like this plant's assets (same prefix) but not in its register
     history: bool = False  # about past work (work orders, alarm logs) rather than the manuals
     recency: bool = False  # "last time": the newest matching record wins
-    events: bool = False  # about alarm/event lines (readings, trips, acknowledgements)
+    events: bool = False  # about alarm/event lines (readings, trips, acknowledgements), not the work done about them
     meaning: bool = False  # asks what a code means ("what does E105 mean", "E203, what is it")
     dates: tuple[str, ...] = ()  # ISO date prefixes named in the question ("2024", "2025-02-27")
+
+    @property
+    def days(self) -> tuple[str, ...]:
+        """The dates named to the day ("on 7 May 2025"), as opposed to a year or month."""
+        return tuple(d for d in self.dates if len(d) == 10)
 
 
 def plan_query(question: str, known_assets: set[str] | None = None) -> QueryPlan:
@@ -69,7 +78,7 @@ def plan_query(question: str, known_assets: set[str] | None = None) -> QueryPlan
         assets=tuple(dict.fromkeys(assets)), codes=tuple(dict.fromkeys(codes)), history=history,
         unknown_assets=tuple(dict.fromkeys(unknown)),
         recency=history and bool(RECENCY_RE.search(question)), dates=tuple(dict.fromkeys(dates)),
-        events=history and bool(EVENT_RE.search(question)),
+        events=history and bool(EVENT_RE.search(question)) and not WORK_RE.search(question),
         meaning=bool(codes) and bool(MEANING_RE.search(question)),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 
 from copilot import extractive
 from copilot.config import RetrievalConfig
@@ -50,12 +51,14 @@ class Retriever:
         k = k or self.cfg.top_k
         plan = self.plan(query, asset)
         scope = set(plan.assets) if self.cfg.asset_scope else set()
+        # "on 7 May 2025": when that day has records (of the named assets), the records searched are that day's
+        days = plan.days if plan.history and self.has_records(replace(plan, dates=plan.days)) else ()
 
         depth = max(k * 3, 12)
         scored: dict[str, tuple[float, Hit]] = {}
         for side, weight in side_weights(plan).items():
-            hits = self.index.search(query, k=depth, doc_types=SIDES[side], where=lambda c: _in_scope(c, scope),
-                                     candidates=self.cfg.candidates)
+            hits = self.index.search(query, k=depth, doc_types=SIDES[side], candidates=self.cfg.candidates,
+                                     where=partial(_admits, scope=scope, days=days if side != "manual" else ()))
             recency = plan.recency and side != "manual"
             if recency:
                 hits = _newest_first(hits)
@@ -116,6 +119,11 @@ class Retriever:
 def _in_scope(chunk: Chunk, scope: set[str]) -> bool:
     """A chunk answers for the named assets when it is theirs or general (tagged with no asset)."""
     return not scope or not chunk.assets or bool(scope & set(chunk.assets))
+
+
+def _admits(chunk: Chunk, scope: set[str], days: tuple[str, ...]) -> bool:
+    """In scope for the named assets, and a record dated on one of `days` when days are named."""
+    return _in_scope(chunk, scope) and (not days or bool(chunk.date and any(chunk.date.startswith(d) for d in days)))
 
 
 def _bonus(chunk: Chunk, plan: QueryPlan) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from copilot.citations import numbers_in
@@ -36,6 +37,21 @@ def _name(mode: str) -> str:
     return mode.replace("_", " ")
 
 
+def _short(evidence: str) -> str:
+    """An evidence sentence without its ' from <onset>' (the event line above already gives the times)."""
+    return re.sub(r" from \d{4}-\d\d-\d\dT[\d:.]+", "", evidence)
+
+
+def when(iso: str) -> str:
+    """'2025-01-13 23:15' for '2025-01-13T23:15:00' (seconds kept when not zero; other text as given): shorter for
+    the model to read and to copy."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M" if not moment.second and not moment.microsecond else "%Y-%m-%d %H:%M:%S")
+
+
 def where(citation: dict[str, Any]) -> str:
     """'manual.md, section 6.5 Gearbox, p. 12' for an action's citation."""
     parts = [str(citation.get("source") or "")]
@@ -50,7 +66,7 @@ def facts(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEv
           causes: Sequence[dict[str, Any]], urgency: str, stops: int = 0,
           actions: Sequence[dict[str, Any]] = ()) -> list[str]:
     """The report's facts as short lines: the only material the model may use."""
-    lines = [f"Asset: {asset or 'unknown'}; log from {window[0]} to {window[1]}."]
+    lines = [f"Asset: {asset or 'unknown'}; log from {when(window[0])} to {when(window[1])}."]
     if stops:
         lines.append(f"The machine stopped {stops} time(s); stops are normal operation, not anomalies.")
     if not events:
@@ -58,14 +74,16 @@ def facts(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEv
     for n, event in enumerate(events[:3], 1):
         normal = (event.normal_values or {}).get(event.peak_channel)
         level = f" (normal {normal:g})" if normal is not None else ""
-        lines.append(f"Event {n}: {', '.join(event.channels)} {event.direction} from {event.start} to {event.end}; "
+        lines.append(f"Event {n}: {', '.join(event.channels)} {event.direction} from {when(event.start)} to "
+                     f"{when(event.end)}; "
                      f"peak {event.peak_channel} {event.peak_value:g}{level}; severity {event.severity}.")
     if len(events) > 3:
         lines.append(f"{len(events) - 3} further event(s).")
     for n, cause in enumerate(causes[:3], 1):
         component = f"{cause['component']}; " if cause.get("component") else ""
-        lines.append(f"Cause {n}: {_name(str(cause['failure_mode']))} ({component}score {cause['score']}); "
-                     f"evidence: {'; '.join(str(e) for e in cause['evidence'][:2])}.")
+        # the top cause with its evidence; the runners-up by name only (short prompts: prefill dominates on a CPU)
+        evidence = f"; evidence: {'; '.join(_short(str(e)) for e in cause['evidence'][:2])}" if n == 1 else ""
+        lines.append(f"Cause {n}: {_name(str(cause['failure_mode']))} ({component}score {cause['score']}){evidence}.")
     for n, action in enumerate(actions[:MAX_ACTIONS], 1):
         lines.append(f"Action {n}: {action['step']} (see {where(action['citation'])}).")
     lines.append(f"Urgency: {urgency} ({URGENCY_TEXT.get(urgency, urgency)}).")
@@ -83,12 +101,13 @@ def template_summary(asset: str | None, window: tuple[str, str], events: Sequenc
     """The summary without a model: the same facts in fixed sentences."""
     name = asset or "this asset"
     if not events:
-        return f"No anomalies on {name} between {window[0]} and {window[1]}."
+        return f"No anomalies on {name} between {when(window[0])} and {when(window[1])}."
     first = max(events, key=lambda e: e.score)
     normal = (first.normal_values or {}).get(first.peak_channel)
     level = f" against a normal {normal:g}" if normal is not None else ""
-    parts = [f"{len(events)} anomaly event(s) on {name}; the strongest from {first.start} to {first.end} on "
-             f"{', '.join(first.channels)} ({first.direction}), peak {first.peak_channel} {first.peak_value:g}{level} "
+    parts = [f"{len(events)} anomaly event(s) on {name}; the strongest from {when(first.start)} to "
+             f"{when(first.end)} on {', '.join(first.channels)} ({first.direction}), peak {first.peak_channel} "
+             f"{first.peak_value:g}{level} "
              f"(robust z {first.peak_score:+.1f}, {first.severity})."]
     if causes:
         top = causes[0]

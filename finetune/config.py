@@ -36,7 +36,7 @@ class DataConfig:
         "help": "a component of one machine asked about another that lacks it -> abstain"})
     followups: int = field(default=25, metadata={"help": "answerable follow-ups with an earlier turn in the prompt"})
     shorthand: int = field(default=100, metadata={"help": "technician shorthand -> plain language"})
-    reports: int = field(default=120, metadata={
+    reports: int = field(default=64, metadata={
         "help": "anomaly evidence (events, ranked causes, cited actions) -> the repair-report summary"})
     heldout_share: float = field(default=0.25, metadata={
         "help": "size of the held-out generated split relative to the training counts"})

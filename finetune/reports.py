@@ -111,10 +111,12 @@ def reference_summary(asset: str | None, window: tuple[str, str], events: Sequen
               if ch != event.peak_channel]
     with_others = f", with {' and '.join(others)}" if others else ""
     if rng.random() < 0.5:
-        first = (f"{name} has run with {event.peak_channel} {adjective} from {event.start} to {event.end}, peaking at "
+        first = (f"{name} has run with {event.peak_channel} {adjective} from {summary.when(event.start)} to "
+                 f"{summary.when(event.end)}, peaking at "
                  f"{event.peak_value:g}{against}{with_others}.")
     else:
-        first = (f"From {event.start} to {event.end}, {event.peak_channel} on {name} was {verb} and reached "
+        first = (f"From {summary.when(event.start)} to {summary.when(event.end)}, {event.peak_channel} on {name} was "
+                 f"{verb} and reached "
                  f"{event.peak_value:g}{against}{with_others}.")
     parts = [first]
     if len(events) > 1:

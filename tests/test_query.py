@@ -38,3 +38,13 @@ def test_dates_are_read_in_technician_formats() -> None:
 def test_ids_shaped_like_the_plants_assets_but_unknown_are_noted() -> None:
     plan = plan_query("when was the seal on P-109 last replaced? and the IM-200 motor?", KNOWN)
     assert plan.unknown_assets == ("P-109",) and plan.assets == ()
+
+
+def test_why_and_what_was_done_about_a_trip_ask_for_the_work_not_the_alarm_line() -> None:
+    for question in ("why did B-801 trip on low water?", "what was done about the M-301 ground fault trip?",
+                     "who fixed the C-201 trip last?"):
+        plan = plan_query(question, KNOWN | {"B-801"})
+        assert plan.history and not plan.events, question
+    assert plan_query("when did M-301 trip on ground fault?", KNOWN).events
+    assert plan_query("H-501 filter dp when the first E502 came in on 7 May 2025?", KNOWN).days == ("2025-05-07",)
+    assert plan_query("C-202 oil filter changes in 2024 - how many?", KNOWN).days == ()

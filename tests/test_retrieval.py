@@ -32,6 +32,14 @@ def test_last_time_finds_the_newest_matching_work_order_of_that_asset(retriever:
     assert top.section == "WO-25-0009"  # newer than WO-24-0001; WO-25-0010 is another asset's
 
 
+def test_a_day_named_in_a_history_question_restricts_the_records_to_that_day(retriever: Retriever) -> None:
+    hits = retriever.hits("what was done on the P-901 seal on 2 March 2025?", k=6)
+    records = [h.chunk for h in hits if h.chunk.doc_type != "manual"]
+    assert records and all(c.date and c.date.startswith("2025-03-02") for c in records)
+    # without the day, the older seal job of the same asset is found as well
+    assert "WO-24-0001" in {h.chunk.section for h in retriever.hits("what was done on the P-901 seal?", k=6)}
+
+
 def test_another_assets_records_never_answer_for_a_named_asset(retriever: Retriever) -> None:
     hits = retriever.hits("seal replaced on P-901", k=10)
     assert all("Q-777" not in h.chunk.assets for h in hits)
@@ -41,3 +49,18 @@ def test_passages_are_numbered_in_rank_order_with_their_citation_fields(retrieve
     passages = retriever.search("seal gland nut torque")
     assert [p.n for p in passages] == list(range(1, len(passages) + 1))
     assert passages[0].source == "pump_manual.md" and passages[0].section and passages[0].page
+
+
+def test_a_gold_section_matches_the_section_and_its_subsections_only() -> None:
+    from copilot.evaluation.retrieval import matches_gold
+    from index.records import Chunk
+
+    def chunk(section: str, headings: tuple[str, ...], source: str = "troubleshooting.md") -> Chunk:
+        return Chunk("c", "text", source, source, "manual", None, section, headings)
+
+    gold = {"source": "troubleshooting.md", "page": None, "section": "Graphical LCD Artifacts", "quote": ""}
+    assert matches_gold(chunk("Graphical LCD Artifacts", ("Troubleshooting", "Graphical LCD Artifacts")), gold)
+    assert matches_gold(chunk("Alternative Solutions", ("Troubleshooting", "Graphical LCD Artifacts",
+                                                        "Alternative Solutions")), gold)
+    assert not matches_gold(chunk("Hanging LCD?", ("Troubleshooting", "Hanging LCD?")), gold)
+    assert not matches_gold(chunk("Graphical LCD Artifacts", ("Other", "Graphical LCD Artifacts"), "other.md"), gold)

@@ -30,7 +30,8 @@ def _squash(text: str) -> str:
 
 
 def matches_gold(chunk: Chunk, gold: dict[str, Any]) -> bool:
-    """True when the chunk holds the gold quote, or is the gold source at the gold page (or record)."""
+    """True when the chunk holds the gold quote, or is the gold source at the gold page (or record), or within the
+    gold section (the section itself or one of its subsections: its heading path names the section)."""
     quote = _squash(str(gold.get("quote") or ""))
     if quote and chunk.source == gold.get("source") and quote in _squash(chunk.text):
         return True
@@ -38,7 +39,8 @@ def matches_gold(chunk: Chunk, gold: dict[str, Any]) -> bool:
         return False
     if gold.get("page") is not None:
         return chunk.page == gold["page"]
-    return gold.get("section") is not None and chunk.section == gold["section"]
+    section = gold.get("section")
+    return section is not None and (chunk.section == section or section in chunk.headings)
 
 
 def first_hit_rank(ranked: list[Chunk], golds: list[dict[str, Any]]) -> int | None:
