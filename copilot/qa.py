@@ -16,11 +16,13 @@ from collections.abc import Iterator, Sequence
 
 from copilot import answerability, citations, extractive, prompts
 from copilot.config import GenerationConfig
+from copilot.counting import count_records, describe, listing_line
 from copilot.llm import Generator
 from copilot.query import QueryPlan, contextual_query
 from copilot.records import Answer, Citation, Passage
-from copilot.retrieval import Retriever
+from copilot.retrieval import Retriever, to_passage
 from index.normalize import tokenize
+from index.records import Hit
 
 
 def _abstain(question: str, passages: Sequence[Passage], timings: dict[str, float], reason: str = "") -> Answer:
@@ -96,6 +98,20 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
             yield final.text
             yield final
             return
+    counted = count_records(search_text, plan, retriever.index.chunks) if plan.history else None
+    if counted is not None:  # "how many ...": read every record in scope, cite each one counted
+        found_records = tuple(to_passage(n, Hit(c, 0.0, 1.0)) for n, c in enumerate(counted.records, 1))
+        record_lines = [listing_line(c) for c in counted.records]
+        listing = "; ".join(f"{line} [{n}]" for n, line in enumerate(record_lines, 1))
+        text = f"{describe(counted, plan)}" + (f": {listing}." if listing else ".")
+        record_cites = tuple(_citation(p.n, p, line) for p, line in zip(found_records, record_lines, strict=True))
+        timings["total_s"] = time.perf_counter() - started
+        note = (f"{len(found_records)}: counted by the copilot over the work orders cited, not stated in any "
+                "document",)
+        final = Answer(question, text, record_cites, found_records, route="count", unsupported=note, timings=timings)
+        yield final.text
+        yield final
+        return
     passages, nearest = retriever.retrieve(search_text, asset=asset)
     timings["retrieve_s"] = time.perf_counter() - started
     gap = _coverage_gap(plan, retriever)
