@@ -3,9 +3,9 @@
 The model sees a numbered list of facts (events with the detector's numbers, ranked causes with their evidence, the
 first cited repair steps, the urgency) and is asked for a few plain sentences: what is abnormal, the likely cause, the
 first step with its manual section, how urgent. `finetune/reports.py` trains on exactly these prompts. Its reply is
-used only if every number in it occurs in the facts, it names no failure mode outside the ranked causes, and it is not
-empty or rambling; otherwise (or with no model) the summary is the template below, built from the same facts. Numbers
-come from the detector, never the model.
+used only if every number in it occurs in the facts, it names the top-ranked cause and no failure mode outside the
+ranking, and it is not empty or rambling; otherwise (or with no model) the summary is the template below, built from
+the same facts. Numbers come from the detector, never the model.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def facts(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEv
         lines.append(f"The machine stopped {stops} time(s); stops are normal operation, not anomalies.")
     if not events:
         lines.append("No anomaly was found.")
-    for n, event in enumerate(events[:3], 1):
+    # strongest first: "Event 1" is the one a summary leads with, at inference as in the fine-tuning data
+    for n, event in enumerate(sorted(events, key=lambda e: -e.score)[:3], 1):
         normal = (event.normal_values or {}).get(event.peak_channel)
         level = f" (normal {normal:g})" if normal is not None else ""
         lines.append(f"Event {n}: {', '.join(event.channels)} {event.direction} from {when(event.start)} to "
@@ -137,6 +138,8 @@ def check_summary(text: str, fact_lines: Sequence[str], causes: Sequence[dict[st
     for mode in known_modes:
         if mode not in named and re.search(rf"\b{re.escape(_name(mode))}\b", lower):
             return f"names a failure mode the evidence does not rank: {_name(mode)}"
+    if causes and _name(str(causes[0]["failure_mode"])) not in lower:
+        return f"does not name the most likely cause ({_name(str(causes[0]['failure_mode']))})"
     return None
 
 

@@ -85,6 +85,8 @@ def test_summary_check_rejects_a_failure_mode_the_evidence_does_not_rank() -> No
     assert problem and "cavitation" in problem
     assert check_summary("The pump shows bearing wear and must be checked now.", lines, causes,
                          ["bearing_wear", "cavitation"]) is None
+    silent = check_summary("The pump vibrates more than usual and must be checked now.", lines, causes)
+    assert silent and "most likely cause" in silent  # a summary that leaves out the top cause is not a summary
 
 
 def test_ranking_penalises_a_channel_moving_against_the_signature() -> None:

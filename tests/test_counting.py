@@ -1,4 +1,4 @@
-"""Count questions over the work orders: type and topic filters, the replace-work rule, and when the route steps aside."""
+"""Count questions over the work orders: type and topic filters, the replace-work rule, when the route steps aside."""
 
 from copilot.counting import count_records, describe, is_count_question
 from copilot.query import plan_query
