@@ -133,9 +133,9 @@ def _print_answer(answer: Any) -> None:
         where = ", ".join(x for x in (citation.section, f"p. {citation.page}" if citation.page is not None else None)
                           if x)
         print(f"  [{citation.n}] {citation.source} ({where}): \"{citation.quote}\"")
-    if answer.route == "rag":  # other routes quote the documents; their notes are in --json
+    if answer.route in ("rag", "count"):  # other routes quote the documents; their notes are in --json
         for sentence in answer.unsupported:
-            print(f"  unsupported: {sentence}")
+            print(f"  {'unsupported' if answer.route == 'rag' else 'note'}: {sentence}")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

@@ -113,3 +113,12 @@ def test_a_history_question_about_dates_with_no_records_abstains(make_copilot) -
     copilot, _ = make_copilot("ignored")
     assert copilot.ask("did we replace the seal on P-901 back in 2019?").abstained
     assert not copilot.ask("did we replace the seal on P-901 in 2024?").abstained
+
+
+def test_a_count_question_reads_every_record_in_scope_cites_each_and_flags_the_count(make_copilot) -> None:
+    copilot, generator = make_copilot("should not be asked")
+    answer = copilot.ask("how many seal jobs on P-901 in 2024?")
+    assert answer.route == "count" and not generator.prompts
+    assert [c.section for c in answer.citations] == ["WO-24-0001"]  # the bearing job of P-902 is not counted
+    assert answer.text.startswith("1 work order recording seal for P-901 in 2024: WO-24-0001 2024-02-01")
+    assert answer.unsupported and "counted by the copilot" in answer.unsupported[0]
