@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from copilot.query import QueryPlan
+from copilot.retrieval import dated_on
 from index.loaders.tabular import record_fields
 from index.normalize import tokenize
 from index.records import Chunk
@@ -92,7 +93,7 @@ def count_records(question: str, plan: QueryPlan, chunks: Sequence[Chunk]) -> Co
     topic = topic_of(question, plan)
     scope = set(plan.assets)
     pool = [c for c in chunks if c.doc_type == "work_order" and (not scope or scope & set(c.assets))
-            and (not plan.dates or (c.date and any(c.date.startswith(d) for d in plan.dates)))]
+            and (not plan.dates or dated_on(c, plan.dates))]
     if job_type:
         pool = [c for c in pool if record_fields(c.text).get("wo_type", "").upper() == job_type]
     if topic:

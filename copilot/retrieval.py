@@ -52,7 +52,7 @@ class Retriever:
         plan = self.plan(query, asset)
         scope = set(plan.assets) if self.cfg.asset_scope else set()
         # "on 7 May 2025": when that day has records (of the named assets), the records searched are that day's
-        days = plan.days if plan.history and self.has_records(replace(plan, dates=plan.days)) else ()
+        days = plan.days if plan.history and plan.days and self.has_records(replace(plan, dates=plan.days)) else ()
 
         depth = max(k * 3, 12)
         scored: dict[str, tuple[float, Hit]] = {}
@@ -78,7 +78,7 @@ class Retriever:
         """Whether any work order or log record of the named assets falls on the named dates."""
         scope = set(plan.assets)
         return any(
-            c.doc_type in ("work_order", "log") and c.date and any(c.date.startswith(d) for d in plan.dates)
+            c.doc_type in ("work_order", "log") and dated_on(c, plan.dates)
             and (not scope or scope & set(c.assets))
             for c in self.index.chunks
         )
@@ -121,9 +121,14 @@ def _in_scope(chunk: Chunk, scope: set[str]) -> bool:
     return not scope or not chunk.assets or bool(scope & set(chunk.assets))
 
 
+def dated_on(chunk: Chunk, dates: tuple[str, ...]) -> bool:
+    """A record whose date falls on one of `dates` (ISO prefixes: "2024", "2025-05-07")."""
+    return bool(chunk.date) and any(str(chunk.date).startswith(d) for d in dates)
+
+
 def _admits(chunk: Chunk, scope: set[str], days: tuple[str, ...]) -> bool:
     """In scope for the named assets, and a record dated on one of `days` when days are named."""
-    return _in_scope(chunk, scope) and (not days or bool(chunk.date and any(chunk.date.startswith(d) for d in days)))
+    return _in_scope(chunk, scope) and (not days or dated_on(chunk, days))
 
 
 def _bonus(chunk: Chunk, plan: QueryPlan) -> float:
@@ -135,7 +140,7 @@ def _bonus(chunk: Chunk, plan: QueryPlan) -> float:
             bonus += VOTE
             if plan.meaning and re.search(rf"^\|?\s*{code}\s*\|", chunk.text, re.MULTILINE):
                 bonus += VOTE  # the code table row that defines it
-    if plan.dates and chunk.date and any(chunk.date.startswith(d) for d in plan.dates):
+    if dated_on(chunk, plan.dates):
         bonus += VOTE
     return bonus
 

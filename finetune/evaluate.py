@@ -140,9 +140,9 @@ def evaluate_model(model: Any, tokenizer: Any, examples: Sequence[Example], devi
     report_replies = generate_replies(model, tokenizer, reports, device, report_tokens)
     result.update(score_reports(reports, report_replies))
     result["seconds"] = round(time.perf_counter() - started, 1)
+    # kept whole, so a metric can be re-scored offline
     result["replies"] = [{"id": e.example_id, "task": e.task, "reply": r} for e, r in
-                         zip([*grounded, *reports], [*replies, *report_replies], strict=True)]  # kept whole, so a
-    # metric can be re-scored offline
+                         zip([*grounded, *reports], [*replies, *report_replies], strict=True)]
     return result
 
 

@@ -143,6 +143,7 @@ def report_examples(index: HybridIndex, split_of_row: Any, split: str, total: in
             if kind:
                 assets_by_type.setdefault(kind, set()).update(chunk.assets)
     own = [r for r in rows if split_of_row(r) == split]
+    known_modes = sorted({r.failure_mode for r in rows})
     out: list[Example] = []
     seen: set[str] = set()
     for variant in range(8):
@@ -159,7 +160,7 @@ def report_examples(index: HybridIndex, split_of_row: Any, split: str, total: in
             lines = summary.facts(asset, window, events, causes, urgency, 0, actions)
             rng = stable_rng("report-text", row.failure_mode, row.component, str(variant))
             completion = reference_summary(asset, window, events, causes, actions, urgency, rng)
-            if summary.check_summary(completion, lines, causes, sorted({r.failure_mode for r in rows})):
+            if summary.check_summary(completion, lines, causes, known_modes):
                 continue  # the reference itself would not pass the inference gate (too long): not a target
             example_id = hashlib.sha256(f"report\x1f{chr(10).join(lines)}".encode()).hexdigest()[:12]
             if example_id in seen:
@@ -169,7 +170,7 @@ def report_examples(index: HybridIndex, split_of_row: Any, split: str, total: in
                                provenance={"source": row.manual, "failure_mode": row.failure_mode,
                                            "component": row.component, "variant": variant,
                                            "ranked": [str(c["failure_mode"]) for c in causes],
-                                           "known_modes": sorted({r.failure_mode for r in rows}),
+                                           "known_modes": known_modes,
                                            "first_step": str(actions[0]["step"]) if actions else ""}))
     return out
 
@@ -195,6 +196,7 @@ def score_reports(examples: Sequence[Example], replies: Sequence[str]) -> dict[s
         named += top
         stepped += step
         usable += ok and top and step
+
     def share(hits: int) -> float | None:
         return round(hits / total, 3) if total else None
 
