@@ -90,9 +90,9 @@ SLOTS: tuple[Slot, ...] = (
           r"|\bcapacity\b", _NUM + r"(L|l|litres?|liters?|ml|g|kg|gal)\b",
           "much many litres liters grams kg capacity"),
     _slot("interval", r"\bhow often\b|\b(what|which)\b.{0,30}\binterval|\binterval (for|between|of)\b|\bevery how\b"
-          r"|\bhow many hours\b|\bhow long (before|between)\b|\bwhen is .{0,30}\bdue\b",
+          r"|\bhow many hours\b|\bhow long (before|between)\b|\b(when|how often) is .{0,30}\bdue\b",
           r"\b(h|hours?|months?|weeks?|days?|years?|yearly|monthly|weekly|daily|annual(ly)?|shifts?)\b",
-          "often interval every many hours"),
+          "often interval every many hours due"),
     _slot("distance", r"\b(clearance|runout|end ?play|gap|offset|how far|spacing|spaced|apart|distance)\b",
           _NUM + r"(mm|µm|m|in|inch|ft)\b|\bTIR\b", "far apart spacing spaced distance"),
     _slot("procedure", r"\bhow (do|to|should|can|would) (i|we|you)\b|\bprocedure\b|\bwhat are the steps\b"
@@ -106,8 +106,15 @@ REQUEST_WORDS = frozenset(t for w in (
     "normal just anyway please look see does do done there here one thing "
     # function words a technician's phrasing adds ("about 60 hours", "but only with", "back together")
     "about after before but only still up down out over under back again also then now ever every each other "
-    "have has had having am may might will shall been being instead like same time times last first next")
+    "have has had having am may might will shall been being instead like same time times last first next "
+    # how a technician asks for a verdict on what they saw ("is that a problem", "can we keep running", "is the
+    # pump finished", "what am I missing"): the manual answers with the limit or the check, never these words
+    "problem problems fine finished keep missing miss wrong worry bad good enough read reads reading")
     .split() for t in tokenize(w))
+
+# A number the technician reports ("iron at 62 ppm", "7.4 mm/s", "12k rpm") is a reading to compare with a limit:
+# the manual states the limit, not the reading, so a number the index never contains is not a key term.
+_READING = re.compile(r"\d+(?:[.,]\d+)?k?")
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,8 @@ def key_terms(question: str, idf: Mapping[str, float], ignore: Iterable[str] = (
                 continue
             forms = frozenset({term, compact}) | synonyms
             seen = [idf[f] for f in forms if f in idf]
+            if not seen and _READING.fullmatch(term):
+                continue
             terms[term] = KeyTerm(term, forms, max(seen) if seen else unseen)
     return list(terms.values())
 

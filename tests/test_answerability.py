@@ -43,6 +43,22 @@ def test_key_terms_drop_request_words_ids_and_weigh_unseen_terms_as_the_rarest()
     assert terms["seal"] == IDF["seal"]
 
 
+def test_a_reported_reading_and_verdict_words_are_not_key_terms() -> None:
+    """The manual states the limit, never the technician's reading or the words asking for a verdict."""
+    question = "Portable meter reads 7.4 mm/s on the discharge bearing. Is that a problem, can we keep running?"
+    terms = {t.term for t in key_terms(question, {**IDF, "300": 6.0})}
+    assert {"discharg", "bear"} <= terms
+    assert not {"7.4", "problem", "keep", "read"} & terms
+    # a number the documents do contain still discriminates ("the 300 mm test bar")
+    assert "300" in {t.term for t in key_terms("runout with the 300 mm test bar", {**IDF, "300": 6.0})}
+
+
+def test_due_phrases_an_interval_request() -> None:
+    slot = requested_slot("How often is a full oil change due on the power unit?")
+    terms = {t.term for t in key_terms("How often is a full oil change due on the power unit?", IDF, slot=slot)}
+    assert slot is not None and slot.name == "interval" and "due" not in terms
+
+
 def test_a_compact_id_is_one_key_term_not_two() -> None:
     assert [t.term for t in key_terms("what does the kc-3 show", {"kc-3": 6.0, "kc3": 6.0})] == ["kc-3"]
 
