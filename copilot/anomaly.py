@@ -20,7 +20,7 @@ from copilot.detectors import make_detector
 from copilot.detectors.base import robust_location_scale
 from copilot.detectors.drift import RelationshipDrift
 from copilot.errors import SensorDataError
-from copilot.events import build_events, hysteresis
+from copilot.events import build_events, hysteresis, sustained_shift
 from copilot.records import AnomalyEvent
 from copilot.states import OperatingStates, operating_states
 from copilot.variability import variability_excess
@@ -137,6 +137,8 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
     scores = model.score(values)
     score = np.where(states.scored, scores.score, np.nan)
     abnormal = hysteresis(np.nan_to_num(score, nan=0.0), cfg.release) & states.scored
+    abnormal |= sustained_shift(scores.contribution, scores.deviation, states.scored, cfg.sustain_level,
+                                cfg.sustain_windows * cfg.window)
     normal_level = np.nanmedian(normal, axis=0)
     events = build_events(frame.index, raw, channels, score, scores.deviation, scores.contribution, abnormal, cfg,
                           normal_level, model.name, states.scored, variability)

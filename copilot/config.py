@@ -93,6 +93,10 @@ class AnomalyConfig:
     threshold_ceiling: float = 12.0  # no threshold above this robust z (a bad fit window cannot blind the detector)
     fit_trim: float = 5.0  # fit rows beyond median + fit_trim x MAD of their scores are left out of calibration
     release: float = 1.0  # hysteresis: an event ends below release x threshold (1.0: none, measured best)
+    # run rule: a channel beyond sustain_level x its threshold, one side, for sustain_windows x window running samples
+    # in a row is abnormal too (a small shift that persists); sustain_windows 0 turns it off
+    sustain_level: float = 0.8
+    sustain_windows: int = 4
     min_points: int = 3  # an event needs this many abnormal samples
     merge_gap: int = 6  # events closer than this many samples are one event
     fit_rows: int | None = None  # fit on the first N rows (known normal); None: the first fit_fraction of the log
@@ -129,6 +133,9 @@ class AnomalyConfig:
             raise ValueError("noise_floor and fit_trim must be >= 0 (fit_trim 0 keeps every fit row)")
         if not 0 < self.release <= 1:
             raise ValueError(f"release must be in (0, 1], got {self.release}")
+        if not 0 < self.sustain_level <= 1 or self.sustain_windows < 0:
+            raise ValueError(f"sustain_level must be in (0, 1] and sustain_windows >= 0, got {self.sustain_level}, "
+                             f"{self.sustain_windows}")
         if self.min_points < 1:
             raise ValueError(f"min_points must be >= 1, got {self.min_points}")
         if self.merge_gap < 0:

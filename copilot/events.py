@@ -4,7 +4,8 @@ An event opens where the calibrated score exceeds 1.0 and stays open while it re
 the alarm does not chatter at the threshold, and the window covers the whole excursion, not only its peak). Windows
 closer than `merge_gap` samples are one event, and so are windows separated only by a stop (unscored samples) when the
 same channel leads both the same way (a fault persists through a stop); a window with fewer than `min_points` abnormal
-samples is dropped.
+samples is dropped. A run of `sustain_windows` smoothing windows with one channel beyond `sustain_level` of its
+threshold on one side is abnormal too (`sustained_shift`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,30 @@ def hysteresis(score: np.ndarray, release: float) -> np.ndarray:
         if not on and above[i]:
             on = True
         out[i] = on and keep[i]
+    return out
+
+
+def sustained_shift(contribution: np.ndarray, deviation: np.ndarray, scored: np.ndarray, level: float,
+                    length: int) -> np.ndarray:
+    """Samples inside a run of at least `length` scored samples where one channel stays beyond `level` x its own
+    threshold on one side (the run rule of statistical process control: a small shift that persists is as sure a
+    sign as a large brief one). A stop breaks a run; so does the channel crossing back or changing side.
+
+    Args:
+        contribution: (n, c) per-channel score, 1.0 at that channel's threshold.
+        deviation: (n, c) signed deviation (its sign is the side).
+        scored: (n,) bool, samples that are scored (running, settled).
+    """
+    out = np.zeros(scored.shape[0], dtype=bool)
+    if length <= 0 or level <= 0:
+        return out
+    beyond = (np.nan_to_num(contribution) >= level) & scored[:, None]
+    side = np.sign(np.nan_to_num(deviation))
+    for j in range(beyond.shape[1]):
+        for sign in (1.0, -1.0):
+            for start, end in runs(beyond[:, j] & (side[:, j] == sign), 0):
+                if end - start + 1 >= length:
+                    out[start:end + 1] = True
     return out
 
 

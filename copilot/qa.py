@@ -4,8 +4,9 @@
 2. Retrieval; nothing above the relevance floor -> abstain, naming the nearest sources.
    Passages on topic that do not state what is asked (copilot/answerability.py) -> abstain, saying why.
 3. The model answers from numbered passages; citations and numbers are checked against the passages.
-4. A reply that is not supported (no valid citation, or a number no cited passage contains) is replaced by the
-   passages' own best-matching lines, cited, led by the line the answerability check found.
+4. A reply that is not supported (no valid citation, or a number no cited passage contains), or that does not itself
+   state what is asked (the answerability rule applied to the reply), is replaced by the passages' own
+   best-matching lines, cited, led by the line the answerability check found.
 Safety warnings of the cited sections always come first. Orchestration only: the pieces live in their modules.
 """
 
@@ -64,6 +65,17 @@ def assess(question: str, plan: QueryPlan, passages: Sequence[Passage],
     ignore = {t for name in plan.assets for t in tokenize(name)} | answerability.document_terms(passages)
     threshold = answerability.MIN_RECORD_COVERAGE if plan.history else answerability.MIN_COVERAGE
     return answerability.assess(question, lines, retriever.index.idf, threshold=threshold, ignore=ignore)
+
+
+def answers_question(question: str, plan: QueryPlan, text: str, cited: Sequence[Passage],
+                     retriever: Retriever) -> bool:
+    """Whether a model's checked reply itself states what the question asks for, by the rule a passage line must meet
+    to be answered at all (`assess`): a value of the requested kind and the question's key terms. A reply that cites
+    well but talks about something else ("how much grease, how often?" -> the gearbox oil grade) is not an answer."""
+    ignore = {t for name in plan.assets for t in tokenize(name)} | answerability.document_terms(cited)
+    threshold = answerability.MIN_RECORD_COVERAGE if plan.history else answerability.MIN_COVERAGE
+    lines = [(text, passage) for passage in cited]
+    return answerability.assess(question, lines, retriever.index.idf, threshold=threshold, ignore=ignore).answerable
 
 
 def answer(question: str, retriever: Retriever, generator: Generator, cfg: GenerationConfig, *,
@@ -141,7 +153,9 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
     declined = prompts.NOT_COVERED.lower().rstrip(".") in reply.lower()
     if not declined:
         checked = citations.check(reply, passages, question)
-        if checked.citations and not checked.unsupported:
+        cited = [p for p in passages if p.n in {c.n for c in checked.citations}]
+        if checked.citations and not checked.unsupported and answers_question(search_text, plan, checked.text,
+                                                                               cited, retriever):
             timings["total_s"] = time.perf_counter() - started
             yield _with_safety(Answer(question, checked.text, checked.citations, tuple(passages), route="rag",
                                       timings=timings), retriever)

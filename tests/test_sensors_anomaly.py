@@ -2,10 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from copilot.anomaly import detect, run_detection
+from copilot.anomaly import detect, run_detection, smooth
 from copilot.config import AnomalyConfig
+from copilot.detectors.base import robust_location_scale
 from copilot.errors import SensorDataError
-from copilot.events import hysteresis, runs
+from copilot.events import hysteresis, runs, sustained_shift
 from copilot.sensors import read_sensor_csv, read_sensor_frame
 from copilot.states import operating_states
 
@@ -55,6 +56,45 @@ def test_normal_data_gives_no_event(detector: str) -> None:
 def test_a_small_sustained_shift_below_the_calibrated_threshold_is_not_an_event() -> None:
     frame = synthetic(step=0.3)  # within the normal daily swing
     assert detect(frame, AnomalyConfig(fit_rows=300)) == []
+
+
+def _one_channel(level: float, start: int, end: int, n: int = 400, sign: float = 1.0) -> tuple[np.ndarray, ...]:
+    contribution = np.full((n, 2), 0.2)
+    contribution[start:end, 0] = level
+    deviation = np.ones((n, 2)) * sign
+    return contribution, deviation, np.ones(n, dtype=bool)
+
+
+def test_a_long_run_just_below_the_threshold_is_abnormal_a_short_one_is_not() -> None:
+    contribution, deviation, scored = _one_channel(0.85, 100, 250)  # 150 samples at 0.85 of the threshold
+    flagged = sustained_shift(contribution, deviation, scored, level=0.8, length=120)
+    assert flagged[100:250].all() and not flagged[:100].any() and not flagged[250:].any()
+    contribution, deviation, scored = _one_channel(0.85, 100, 200)  # 100 samples: too short
+    assert not sustained_shift(contribution, deviation, scored, level=0.8, length=120).any()
+    assert not sustained_shift(*_one_channel(0.85, 100, 250), level=0.8, length=0).any()  # turned off
+
+
+def test_a_run_is_broken_by_a_stop_and_by_a_change_of_side() -> None:
+    contribution, deviation, scored = _one_channel(0.9, 100, 300)
+    scored[190:200] = False  # a stop in the middle: 90 and 100 samples either side
+    assert not sustained_shift(contribution, deviation, scored, level=0.8, length=120).any()
+    contribution, deviation, scored = _one_channel(0.9, 100, 300)
+    deviation[200:300, 0] = -1.0  # wandering above then below normal is not one sustained shift
+    assert not sustained_shift(contribution, deviation, scored, level=0.8, length=120).any()
+
+
+def test_a_sustained_shift_under_the_threshold_becomes_a_low_severity_event() -> None:
+    frame = synthetic(step_at=10_000)
+    found = run_detection(frame, AnomalyConfig(fit_rows=300))
+    threshold = found.fit_info["thresholds"]["upper"][0]  # vibration, in robust z of the smoothed signal
+    fitted = frame.to_numpy()[:300]
+    _, spread = robust_location_scale(smooth(fitted, np.ones(300, dtype=bool), AnomalyConfig().window))
+    spread = float(spread[0])
+    shifted = frame.copy()
+    shifted.iloc[400:, 0] += 0.9 * threshold * spread  # 200 samples at 0.9 of the threshold, never over it
+    events = run_detection(shifted, AnomalyConfig(fit_rows=300)).events
+    assert [(e.peak_channel, e.severity) for e in events] == [("vibration_mm_s", "low")]
+    assert run_detection(shifted, AnomalyConfig(fit_rows=300, sustain_windows=0)).events == []
 
 
 def test_pump_stops_are_operating_states_not_anomalies() -> None:

@@ -3,19 +3,25 @@ flag deviation (the LSTM-AD idea of Malhotra et al., 2015, with a GRU).
 
 Trained only on the normal rows, briefly (150 Adam steps on short windows, seconds on a CPU), with a fixed seed and a
 fixed step count so a report is reproducible: the same input gives the same scores however busy the machine is (an
-optional `budget_s` caps the training time instead, at the price of load-dependent results). Residuals are robustly
-standardised on the normal rows, smoothed like the inputs, and calibrated per channel like the robust detector
-(`calibration.py`). torch is imported only when this detector is used.
+optional `budget_s` caps the training time instead, at the price of load-dependent results). The net trains on the
+first three quarters of the normal rows; its residuals are standardised and calibrated per channel like the robust
+detector (`calibration.py`) on the last quarter, which it never saw: residuals on the training rows are optimistic,
+and thresholds set on them alarmed on 67% of SKAB's normal rows (10.6% when set on held-out rows). torch is imported
+only when this detector is used.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from copilot.detectors.base import Scores, robust_location_scale
 from copilot.detectors.calibration import Calibration, calibrate
+
+HOLDOUT = 0.25  # share of the normal rows held out of training to calibrate the residuals on
+MIN_HOLDOUT = 50  # fewer held-out rows than this: calibrate on the training rows
 
 
 class GRUForecaster:
@@ -61,7 +67,10 @@ class GRUForecaster:
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         self.median, self.spread = robust_location_scale(normal)
-        z = np.nan_to_num((normal - self.median) / self.spread).astype(np.float32)
+        every = np.nan_to_num((normal - self.median) / self.spread).astype(np.float32)
+        # Residuals on the rows the net was trained on are optimistic: calibrate on the last quarter, held out.
+        cut = int(len(every) * (1 - HOLDOUT)) if len(every) * HOLDOUT >= MIN_HOLDOUT else len(every)
+        z = every[:cut]
         self.model = self._net(z.shape[1])
         optimiser = torch.optim.Adam(self.model.parameters(), lr=1e-2)
         length = min(self.seq_len, len(z) - 1)
@@ -77,10 +86,13 @@ class GRUForecaster:
                 if self.budget_s is not None and time.perf_counter() - started > self.budget_s:
                     break
         self.model.eval()
-        residual = self._residual(z)
+        residual = self._residual(every)[cut:] if cut < len(every) else self._residual(every)
         self.res_median, self.res_spread = robust_location_scale(residual)
         # Residuals are one-step innovations, already near white: no smoothing noise floor applies to them.
-        self.calibration = calibrate((residual - self.res_median) / self.res_spread, self.settings, signed=True)
+        fitted = calibrate((residual - self.res_median) / self.res_spread, self.settings, signed=True)
+        trimmed = np.zeros(len(every), dtype=bool)  # fit rows left out, indexed over all the normal rows
+        trimmed[len(every) - len(fitted.trimmed):] = fitted.trimmed
+        self.calibration = replace(fitted, trimmed=trimmed)
         self.upper, self.lower = self.calibration.upper, self.calibration.lower
 
     def _residual(self, z: np.ndarray) -> np.ndarray:
