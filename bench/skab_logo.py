@@ -21,7 +21,7 @@ from copilot.evaluation.anomalies import evaluate_skab, skab_family
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = {"calibration_margin": (1.2, 2.0), "tail_probability": (1e-4, 3e-5), "threshold_ceiling": (10.0, 12.0, 16.0),
-        "noise_floor": (2.0, 2.5)}
+        "noise_floor": (2.0, 2.5), "sustain_level": (0.7, 0.8, 0.9), "sustain_windows": (0, 4)}
 
 
 def counts(cfg: AnomalyConfig, group: list[Path]) -> dict[str, Any]:

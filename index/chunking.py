@@ -139,8 +139,8 @@ def _to_chunks(doc: Document, pieces: list[tuple[Block, str]]) -> list[Chunk]:
     seen: set[str] = set()
     for block, text in pieces:
         headings = block.headings or ((doc.title,) if doc.title else ())
-        # The deepest heading is the section, unless it is just the document's own title.
-        section = headings[-1] if headings and (len(headings) > 1 or headings[0] != doc.title) else None
+        # The deepest heading is the section; text before the first heading is cited to the document's title.
+        section = headings[-1] if headings else None
         # The id hashes everything that is embedded (heading path and text) plus the page, so an unchanged id means
         # an unchanged vector: sync reuses it instead of embedding again.
         digest = hashlib.sha1("\x1f".join([*headings, str(block.page), text]).encode()).hexdigest()[:10]

@@ -23,6 +23,12 @@ def test_chunks_keep_heading_path_section_and_page() -> None:
     assert seal.assets == ("P-901", "P-902")
 
 
+def test_text_before_the_first_heading_is_cited_to_the_document_title(tmp_path: Path) -> None:
+    text = "---\ntitle: EEPROM\n---\n\nRequires EEPROM_SETTINGS to store settings.\n\n# Enable EEPROM\n\nIt is off.\n"
+    chunks = chunks_of(text, tmp_path)
+    assert [c.section for c in chunks] == ["EEPROM", "Enable EEPROM"]
+
+
 def test_a_long_table_is_split_between_rows_and_every_piece_repeats_the_header(tmp_path: Path) -> None:
     rows = "\n".join(f"| E{100 + i} | ALARM TEXT NUMBER {i} | meaning of alarm number {i} in words |"
                      for i in range(60))
