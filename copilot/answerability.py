@@ -229,6 +229,21 @@ def assess(question: str, lines: Iterable[tuple[str, Passage]], idf: Mapping[str
                       best_passage, best_line, missing)
 
 
+def reply_states(question: str, reply: str, cited: Sequence[Passage], idf: Mapping[str, float], *,
+                 threshold: float, ignore: Iterable[str] = ()) -> bool:
+    """Whether a written reply fills the requested slot and covers `threshold` of the key terms, counting a term only
+    where the reply and one of its `cited` passages both carry it (a reply cannot cover what it only repeats from
+    the question); a term in a cited passage's section heading counts half, as for a line (`coverage`)."""
+    slot = requested_slot(question)
+    if not fills(slot, reply):
+        return False
+    terms = key_terms(question, idf, ignore, slot)
+    said = set(tokenize(reply))
+    best = max((coverage(terms, said & set(tokenize(p.text)), set(tokenize(p.section or ""))) for p in cited),
+               default=0.0)
+    return best >= threshold
+
+
 def document_terms(passages: Iterable[Passage]) -> set[str]:
     """Terms of the retrieved documents' own names ("norvane-cp80-centrifugal-pump.md": norvane, cp80...).
 

@@ -68,14 +68,24 @@ def assess(question: str, plan: QueryPlan, passages: Sequence[Passage],
 
 
 def answers_question(question: str, plan: QueryPlan, text: str, cited: Sequence[Passage],
-                     retriever: Retriever) -> bool:
-    """Whether a model's checked reply itself states what the question asks for, by the rule a passage line must meet
-    to be answered at all (`assess`): a value of the requested kind and the question's key terms. A reply that cites
-    well but talks about something else ("how much grease, how often?" -> the gearbox oil grade) is not an answer."""
+                     verdict: answerability.Assessment, retriever: Retriever) -> bool:
+    """Whether a model's checked reply answers from the best evidence the passages hold, or the documents' own lines
+    should answer instead. Two rules, each the reply-side twin of one the extractive answer already keeps:
+
+    - it cites the passage whose line the answerability check found stating what is asked (the line an extractive
+      answer leads with), and for a "last time" question the first record, which the retriever put newest first;
+    - it states what is asked by the rule a passage line must meet to be answered at all (`answerability.assess`): a
+      value of the requested kind, and the question's key terms, counted only where the cited passages say them too,
+      so a reply that repeats the question back is not an answer.
+    """
+    numbers = {p.n for p in cited}
+    if plan.history and plan.recency and 1 not in numbers:
+        return False
+    if not plan.history and verdict.passage is not None and verdict.passage.n not in numbers:
+        return False
     ignore = {t for name in plan.assets for t in tokenize(name)} | answerability.document_terms(cited)
     threshold = answerability.MIN_RECORD_COVERAGE if plan.history else answerability.MIN_COVERAGE
-    lines = [(text, passage) for passage in cited]
-    return answerability.assess(question, lines, retriever.index.idf, threshold=threshold, ignore=ignore).answerable
+    return answerability.reply_states(question, text, cited, retriever.index.idf, threshold=threshold, ignore=ignore)
 
 
 def answer(question: str, retriever: Retriever, generator: Generator, cfg: GenerationConfig, *,
@@ -155,7 +165,7 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
         checked = citations.check(reply, passages, question)
         cited = [p for p in passages if p.n in {c.n for c in checked.citations}]
         if checked.citations and not checked.unsupported and answers_question(search_text, plan, checked.text,
-                                                                               cited, retriever):
+                                                                               cited, verdict, retriever):
             timings["total_s"] = time.perf_counter() - started
             yield _with_safety(Answer(question, checked.text, checked.citations, tuple(passages), route="rag",
                                       timings=timings), retriever)

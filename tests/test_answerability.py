@@ -53,6 +53,17 @@ def test_a_reported_reading_and_verdict_words_are_not_key_terms() -> None:
     assert "300" in {t.term for t in key_terms("runout with the 300 mm test bar", {**IDF, "300": 6.0})}
 
 
+def test_a_reply_covers_only_the_key_terms_its_cited_passage_also_carries() -> None:
+    question = "P-103 flow is down and the current dropped, discharge valve stuck?"
+    cited = [_passage("Low flow, low current: Probable cause Discharge valve stuck closed", "8 Troubleshooting")]
+    assert answerability.reply_states(question, "Low flow and low current: the discharge valve is stuck [1].", cited,
+                                      IDF, threshold=0.5)
+    echo = "P-103 flow is down and the current dropped; check the discharge valve is not stuck [1]."
+    assert answerability.reply_states(question, echo, cited, IDF, threshold=0.5)  # the passage says the same words
+    unrelated = [_passage("Check the coupling guard bolts.", "6.5 Coupling")]
+    assert not answerability.reply_states(question, echo, unrelated, IDF, threshold=0.5)  # only the question says them
+
+
 def test_due_phrases_an_interval_request() -> None:
     slot = requested_slot("How often is a full oil change due on the power unit?")
     terms = {t.term for t in key_terms("How often is a full oil change due on the power unit?", IDF, slot=slot)}

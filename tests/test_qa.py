@@ -47,6 +47,13 @@ def test_an_unsupported_reply_is_replaced_by_the_documents_own_line_cited(make_c
     assert answer.citations[0].source == "pump_manual.md"
 
 
+def test_a_cited_reply_that_does_not_state_what_is_asked_is_replaced_by_the_line_that_does(make_copilot) -> None:
+    copilot, _ = make_copilot("The seal gland nuts are tightened evenly [1].")  # cited and supported, but no torque
+    answer = copilot.ask("What torque for the seal gland nuts?")
+    assert answer.route == "extractive" and "25 N·m" in answer.text
+    assert answer.unsupported[0].startswith("model draft not used")
+
+
 def test_an_unsupported_reply_with_no_matching_line_is_an_abstention_with_nearest_sources(make_copilot) -> None:
     copilot, _ = make_copilot("The warranty lasts five years.")
     answer = copilot.ask("warranty duration?", )
