@@ -58,12 +58,17 @@ def _coverage_gap(plan: QueryPlan, retriever: Retriever) -> str:
     return ""
 
 
+def _coverage_rule(plan: QueryPlan, passages: Sequence[Passage]) -> tuple[set[str], float]:
+    """(terms that do not discriminate: the named assets and the passages' document names, least coverage)."""
+    ignore = {t for name in plan.assets for t in tokenize(name)} | answerability.document_terms(passages)
+    return ignore, answerability.MIN_RECORD_COVERAGE if plan.history else answerability.MIN_COVERAGE
+
+
 def assess(question: str, plan: QueryPlan, passages: Sequence[Passage],
            retriever: Retriever) -> answerability.Assessment:
     """Whether the passages carry what the question asks for (copilot/answerability.py), before any model runs."""
     lines = [(text, p) for p in passages for text in extractive.candidate_lines(p)]
-    ignore = {t for name in plan.assets for t in tokenize(name)} | answerability.document_terms(passages)
-    threshold = answerability.MIN_RECORD_COVERAGE if plan.history else answerability.MIN_COVERAGE
+    ignore, threshold = _coverage_rule(plan, passages)
     return answerability.assess(question, lines, retriever.index.idf, threshold=threshold, ignore=ignore)
 
 
@@ -83,8 +88,7 @@ def answers_question(question: str, plan: QueryPlan, text: str, cited: Sequence[
         return False
     if not plan.history and verdict.passage is not None and verdict.passage.n not in numbers:
         return False
-    ignore = {t for name in plan.assets for t in tokenize(name)} | answerability.document_terms(cited)
-    threshold = answerability.MIN_RECORD_COVERAGE if plan.history else answerability.MIN_COVERAGE
+    ignore, threshold = _coverage_rule(plan, cited)
     return answerability.reply_states(question, text, cited, retriever.index.idf, threshold=threshold, ignore=ignore)
 
 
@@ -163,7 +167,8 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
     declined = prompts.NOT_COVERED.lower().rstrip(".") in reply.lower()
     if not declined:
         checked = citations.check(reply, passages, question)
-        cited = [p for p in passages if p.n in {c.n for c in checked.citations}]
+        cited_numbers = {c.n for c in checked.citations}
+        cited = [p for p in passages if p.n in cited_numbers]
         if checked.citations and not checked.unsupported and answers_question(search_text, plan, checked.text,
                                                                                cited, verdict, retriever):
             timings["total_s"] = time.perf_counter() - started

@@ -30,6 +30,7 @@ from copilot.config import AnomalyConfig
 from copilot.detectors import DETECTORS
 from copilot.diagnosis import FailureMode, failure_mode_from_record, parse_signature
 from copilot.errors import CopilotError
+from copilot.events import runs
 from copilot.report import asset_type_from_channels, diagnose
 from copilot.sensors import read_sensor_csv
 
@@ -76,15 +77,6 @@ def skab_fmea() -> list[FailureMode]:
             for mode, sig in SKAB_FMEA]
 
 
-def segments(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) of each True run."""
-    idx = np.flatnonzero(mask)
-    if idx.size == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(idx) > 1)
-    return list(zip(np.r_[idx[0], idx[breaks + 1]].tolist(), np.r_[idx[breaks], idx[-1]].tolist(), strict=True))
-
-
 class Tally:
     """Pooled point counts, event hits and delays over files."""
 
@@ -103,8 +95,8 @@ class Tally:
         self.tn += int((~truth & ~predicted).sum())
 
     def add_events(self, truth: np.ndarray, predicted: np.ndarray, index: pd.DatetimeIndex) -> None:
-        found = segments(predicted)
-        labelled = segments(truth)
+        found = runs(predicted, 0)
+        labelled = runs(truth, 0)
         self.events += len(found)
         self.events_hit += sum(bool(truth[s:e + 1].any()) for s, e in found)
         self.labels += len(labelled)
