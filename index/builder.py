@@ -1,8 +1,10 @@
 """Build an index from files, or sync it incrementally with the files as they are now.
 
 `sync` re-reads only files whose content hash changed, drops chunks of deleted files, and never duplicates: each file's
-chunks are replaced as a whole. Nothing is written when nothing changed, so a second `make run` is instant. One bad
-file is reported and skipped (its previous chunks, if any, are kept); it never spoils the rest of the index.
+chunks are replaced as a whole, and a folder that moved (a checkout cloned to another path, synced into the same home)
+replaces its vanished old copy instead of sitting beside it. Nothing is written when nothing changed, so a second
+`make run` is instant. One bad file is reported and skipped (its previous chunks, if any, are kept); it never spoils the
+rest of the index.
 """
 
 from __future__ import annotations
@@ -81,6 +83,20 @@ def _display_path(file: Path, root: Path | None) -> str:
     return f"{root.resolve().name}/{file.relative_to(root).as_posix()}"
 
 
+def _superseded(files: Sequence[tuple[Path, Path | None]], indexed: dict[str, FileEntry]) -> set[str]:
+    """Indexed files that no longer exist and that a file found now replaces under the same citation name.
+
+    That is a folder that was moved, or a checkout cloned to another path and indexed into the same home: without this,
+    a sync beside the old copy would keep every document twice (the new copy cited by its absolute path).
+    """
+    missing = {k: e.path for k, e in indexed.items() if not Path(k).exists()}
+    if not missing:
+        return set()
+    found = {_display_path(file, root) for file, root in files}
+    # A copy that was cited by its absolute path (its name was taken when it was indexed) ends with the found name.
+    return {k for k, name in missing.items() if name in found or any(name.endswith(f"/{n}") for n in found)}
+
+
 def _in_scope(key: str, paths: Sequence[Path]) -> bool:
     target = Path(key)
     for given in paths:
@@ -109,10 +125,12 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
     with layout.writer_lock(index_dir):
         old_gen = None if rebuild else layout.live_generation(index_dir)
         manifest = Manifest.load(old_gen) if old_gen else None
+        files, report.skipped = discover(list(paths))
+        superseded = _superseded(files, manifest.files) if manifest else set()
         if manifest is not None:
             manifest.check_embedder(cfg.embedder, index_dir)
             if manifest.chunking != cfg.chunking_params():
-                if not all(_in_scope(key, paths) for key in manifest.files):
+                if not all(_in_scope(key, paths) or key in superseded for key in manifest.files):
                     raise IndexMismatchError(
                         f"index at {index_dir} was chunked with {manifest.chunking}, configured "
                         f"{cfg.chunking_params()}: run `copilot index build` with all its folders to re-chunk them"
@@ -121,7 +139,8 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
                                cfg.chunking_params())
                 rebuild, old_gen, manifest = True, None, None
         old_files = dict(manifest.files) if manifest else {}
-        files, report.skipped = discover(list(paths))
+        # Who holds each citation name; a file it supersedes gives its name up to the file that replaces it.
+        names = {e.path: k for k, e in old_files.items() if k not in superseded}
 
         new_chunks: dict[str, list[Chunk]] = {}
         entries: dict[str, FileEntry] = {}
@@ -131,13 +150,15 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
             seen.add(key)
             sha = file_sha256(file)
             previous = old_files.get(key)
-            if previous and previous.sha256 == sha:
+            rel = _display_path(file, root)
+            if names.get(rel, key) != key:  # two roots with the same name: fall back to the unambiguous absolute path
+                rel = key
+            if previous and previous.sha256 == sha and previous.path == rel:
                 report.unchanged.append(previous.path)
                 continue
-            rel = _display_path(file, root)
-            taken = {e.path for k, e in {**old_files, **entries}.items() if k != key}
-            if rel in taken:  # two roots with the same name: fall back to the unambiguous absolute path
-                rel = key
+            if previous and names.get(previous.path) == key:
+                del names[previous.path]
+            names[rel] = key
             try:
                 doc = load_document(file, rel, cfg.log_columns)
             except DocumentLoadError as exc:
@@ -151,7 +172,7 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
             new_chunks[key] = chunks
             entries[key] = FileEntry(rel, sha, file.stat().st_size, [c.chunk_id for c in chunks], doc.doc_type)
             (report.updated if previous else report.added).append(rel)
-        gone = [k for k in old_files if k not in seen and _in_scope(k, paths)]
+        gone = [k for k in old_files if k not in seen and (_in_scope(k, paths) or k in superseded)]
         report.removed = [old_files[k].path for k in gone]
 
         if not rebuild and not report.changed:

@@ -69,6 +69,64 @@ def test_sync_of_a_small_edit_embeds_only_the_changed_chunks(tiny_corpus, tmp_pa
     assert "25 N·m" in hit.chunk.text
 
 
+def test_a_moved_folder_replaces_its_old_copy_instead_of_doubling_it(tiny_corpus, tmp_path, fake_embedder) -> None:
+    index_dir = tmp_path / "idx"
+    build(tiny_corpus, index_dir, fake_embedder)
+    before = {c.chunk_id for c in load(index_dir, fake_embedder).chunks}
+    names = sorted(f"corpus/{file.name}" for file in tiny_corpus.iterdir())
+    moved = tmp_path / "elsewhere" / "corpus"  # a checkout cloned to another path, synced into the same index
+    moved.parent.mkdir()
+    tiny_corpus.rename(moved)
+    report = sync_index([moved], index_dir, lambda: fake_embedder, CFG)
+    assert sorted(report.added) == sorted(report.removed) == names
+    assert report.chunks_embedded == 0  # same names, same text: the vectors are reused
+    loaded = load(index_dir, fake_embedder)
+    assert {c.chunk_id for c in loaded.chunks} == before and loaded.vectors.index.ntotal == len(before)
+
+
+def test_a_copy_indexed_beside_a_vanished_one_takes_back_its_citation_name(tiny_corpus, tmp_path, fake_embedder):
+    index_dir = tmp_path / "idx"
+    twin = tmp_path / "other" / "corpus"
+    twin.parent.mkdir()
+    twin.mkdir()
+    for file in tiny_corpus.iterdir():
+        (twin / file.name).write_bytes(file.read_bytes())
+    natural = {f"corpus/{file.name}" for file in tiny_corpus.iterdir()}
+    build(tiny_corpus, index_dir, fake_embedder)
+    sync_index([twin], index_dir, lambda: fake_embedder, CFG)  # both exist: the twin is cited by absolute path
+    names = {c.path for c in load(index_dir, fake_embedder).chunks}
+    assert any(name.startswith("/") for name in names)
+    for file in tiny_corpus.iterdir():
+        file.unlink()
+    tiny_corpus.rmdir()
+    report = sync_index([twin], index_dir, lambda: fake_embedder, CFG)
+    assert len(report.removed) == 3 and len(report.updated) == 3
+    loaded = load(index_dir, fake_embedder)
+    assert {c.path for c in loaded.chunks} == natural
+    ids = [c.chunk_id for c in loaded.chunks]
+    assert len(ids) == len(set(ids)) == loaded.vectors.index.ntotal
+
+
+def test_a_vanished_copy_cited_by_its_absolute_path_is_dropped(tiny_corpus, tmp_path, fake_embedder) -> None:
+    index_dir = tmp_path / "idx"
+    twin = tmp_path / "other" / "corpus"
+    twin.parent.mkdir()
+    twin.mkdir()
+    for file in tiny_corpus.iterdir():
+        (twin / file.name).write_bytes(file.read_bytes())
+    build(tiny_corpus, index_dir, fake_embedder)
+    sync_index([twin], index_dir, lambda: fake_embedder, CFG)  # the twin is cited by its absolute path ...
+    for file in twin.iterdir():
+        file.unlink()
+    twin.rmdir()  # ... and vanishes
+    report = sync_index([tiny_corpus], index_dir, lambda: fake_embedder, CFG)
+    assert len(report.removed) == 3 and len(report.unchanged) == 3
+    loaded = load(index_dir, fake_embedder)
+    assert {c.path for c in loaded.chunks} == {f"corpus/{file.name}" for file in tiny_corpus.iterdir()}
+    ids = [c.chunk_id for c in loaded.chunks]
+    assert len(ids) == len(set(ids)) == loaded.vectors.index.ntotal
+
+
 def test_sync_with_nothing_changed_writes_nothing(tiny_corpus, tmp_path, fake_embedder) -> None:
     index_dir = tmp_path / "idx"
     build(tiny_corpus, index_dir, fake_embedder)
