@@ -157,7 +157,7 @@ def supporting_lines(question: str, passages: Sequence[Passage], lead: Line | No
     chosen: list[Line] = [lead] if lead is not None else []
     if newest_first and passages:
         newest = next(iter(candidate_lines(passages[0])), None)
-        if newest is not None:
+        if newest is not None and all(newest != c.text for c in chosen):
             chosen.insert(0, Line(newest, passages[0], 0.0))
     for line in candidates:
         if len(chosen) >= limit:

@@ -37,6 +37,12 @@ MEANING_RE = re.compile(r"\b(mean(s|ing)?|what is( it)?|what's( it| that)?|stand
 RECENCY_RE = re.compile(rf"\b(last{PERIOD}|latest|most recent|recent(ly)?|previous)\b", re.IGNORECASE)
 
 
+def without_recency(question: str) -> str:
+    """The question less its "last"/"latest"/"most recent": for "last time" questions these pick among records by
+    date; as keywords they would only match records that happen to say "at last service"."""
+    return re.sub(r"\s{2,}", " ", RECENCY_RE.sub(" ", question)).strip()
+
+
 @dataclass(frozen=True)
 class QueryPlan:
     """What the question names and wants."""

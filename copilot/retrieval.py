@@ -14,7 +14,7 @@ from functools import partial
 
 from copilot import extractive
 from copilot.config import RetrievalConfig
-from copilot.query import QueryPlan, plan_query
+from copilot.query import QueryPlan, plan_query, without_recency
 from copilot.records import Passage
 from index.records import Chunk, Hit
 from index.search import RRF_K, HybridIndex
@@ -57,9 +57,10 @@ class Retriever:
         depth = max(k * 3, 12)
         scored: dict[str, tuple[float, Hit]] = {}
         for side, weight in side_weights(plan).items():
-            hits = self.index.search(query, k=depth, doc_types=SIDES[side], candidates=self.cfg.candidates,
-                                     where=partial(_admits, scope=scope, days=days if side != "manual" else ()))
             recency = plan.recency and side != "manual"
+            hits = self.index.search(query, k=depth, doc_types=SIDES[side], candidates=self.cfg.candidates,
+                                     where=partial(_admits, scope=scope, days=days if side != "manual" else ()),
+                                     keyword_query=without_recency(query) if recency else None)
             if recency:
                 hits = _newest_first(hits)
             for rank, hit in enumerate(hits):

@@ -70,18 +70,19 @@ class HybridIndex:
 
     def search(self, query: str, k: int = 5, *, asset: str | None = None, doc_types: Iterable[str] | None = None,
                sources: Iterable[str] | None = None, where: Callable[[Chunk], bool] | None = None,
-               candidates: int = 50) -> list[Hit]:
+               candidates: int = 50, keyword_query: str | None = None) -> list[Hit]:
         """Top-k chunks for `query` by reciprocal-rank fusion of dense and keyword rankings.
 
         Filters: `asset` (chunks tagged with that asset), `doc_types`, `sources` (file names or paths), and any
-        predicate `where`; all apply before ranking.
+        predicate `where`; all apply before ranking. `keyword_query`, when given, is what the keyword side matches
+        instead of `query` (the question less words that are not content, such as "last" in "last time").
         """
         if not self.chunks or not query.strip():
             return []
         allowed = self._filter(asset, doc_types, sources, where)
         vector = self.embed_query(query)
         dense = self.dense_ranking(vector, candidates, allowed)
-        keyword = self.keyword_ranking(query, candidates, allowed)
+        keyword = self.keyword_ranking(query if keyword_query is None else keyword_query, candidates, allowed)
         fused: dict[str, float] = {}
         for ranking in (dense, keyword):
             for rank, (chunk_id, _) in enumerate(ranking):

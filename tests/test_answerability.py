@@ -156,3 +156,16 @@ def test_a_last_time_question_always_quotes_the_newest_record() -> None:
                     doc_type="work_order")
     lines = supporting_lines("belt slipping on drive pulley, last time?", [newest, older], newest_first=True)
     assert lines[0].passage.n == 1
+
+
+def test_the_newest_record_is_quoted_once_when_it_is_also_the_lead_line() -> None:
+    from copilot.extractive import Line, candidate_lines, supporting_lines
+
+    newest = Passage(1, "w2", "wo_id: WO-24-0028\nclosed: 2024-03-07\nproblem: SEP DP HI\naction: replaced separator",
+                     "work_orders.csv", "work_orders.csv", None, "WO-24-0028", 0.3, doc_type="work_order")
+    older = Passage(2, "w1", "wo_id: WO-23-0035\nclosed: 2023-04-16\nproblem: oil filter dp\naction: new oil filter",
+                    "work_orders.csv", "work_orders.csv", None, "WO-23-0035", 0.4, doc_type="work_order")
+    lead = Line(next(iter(candidate_lines(newest))), newest, 1.0)
+    lines = supporting_lines("when did we last replace the separator?", [newest, older], lead, newest_first=True)
+    texts = [line.text for line in lines]
+    assert texts[0] == lead.text and len(texts) == len(set(texts))

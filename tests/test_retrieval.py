@@ -32,6 +32,18 @@ def test_last_time_finds_the_newest_matching_work_order_of_that_asset(retriever:
     assert top.section == "WO-25-0009"  # newer than WO-24-0001; WO-25-0010 is another asset's
 
 
+def test_last_is_a_date_order_not_a_keyword(tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
+    orders = tiny_corpus / "work_orders.csv"
+    orders.write_text(orders.read_text() + "WO-25-0011,2025-05-02 08:00,2025-05-02 12:00,P-901,centrifugal_pump,"
+                      "filter dp alarm,wrong filter fitted at last service,changed filter at last service again,F-1\n")
+    build_index([tiny_corpus], tmp_path / "idx", lambda: fake_embedder, CFG)
+    retriever = Retriever(HybridIndex.load(tmp_path / "idx", fake_embedder, CFG.embedder),
+                          RetrievalConfig(min_score=0.0))
+    records = [h.chunk for h in retriever.hits("when was the seal last replaced on P-901?", k=6)
+               if h.chunk.doc_type == "work_order"]
+    assert records[0].section == "WO-24-0001"  # the newest seal job, not the newer job that says "last service"
+
+
 def test_a_day_named_in_a_history_question_restricts_the_records_to_that_day(retriever: Retriever) -> None:
     hits = retriever.hits("what was done on the P-901 seal on 2 March 2025?", k=6)
     records = [h.chunk for h in hits if h.chunk.doc_type != "manual"]
