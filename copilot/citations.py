@@ -1,8 +1,9 @@
 """Citations are checked, not trusted: parse [n], drop numbers outside the passages, verify each sentence's support.
 
 A sentence is supported when enough of its content words occur in the passage it cites, and every number in it
-(torque, pressure, interval, code) appears in that passage. A sentence the model left uncited is attributed to the
-passage that supports it best, when one does; otherwise it is flagged. Pure functions.
+(torque, pressure, interval, code) appears in that passage, the numbers of a table row all from that one row. A
+sentence the model left uncited is attributed to the passage that supports it best, when one does; otherwise it is
+flagged. Pure functions.
 """
 
 from __future__ import annotations
@@ -57,6 +58,27 @@ def best_quote(sentence: str, passage_text: str, limit: int = 220) -> str:
     return best.strip()[:limit]
 
 
+def numbers_from_other_rows(sentence: str, passages: Sequence[Passage]) -> set[str]:
+    """Numbers a sentence takes from table rows other than the row it mostly quotes.
+
+    A small model rendering a table row ("winding_temp_c: alarm 135 °C") can pick a value from the row below ("alarm
+    90 °C"); every number is then in the passage and the plain number check passes. A number the cited passages hold
+    only in table rows must come from the one row that holds most of the sentence's numbers; numbers also found in
+    prose are left to the plain check (prose sentences are legitimately combined).
+    """
+    claimed = numbers_in(sentence)
+    rows = [numbers_in(line) for p in passages for line in p.text.splitlines() if line.lstrip().startswith("|")]
+    if not claimed or not rows:
+        return set()
+    prose = set().union(*(numbers_in(line) for p in passages for line in p.text.splitlines()
+                          if not line.lstrip().startswith("|")))
+    table_only = (claimed & set().union(*rows)) - prose
+    if len(table_only) < 2:
+        return set()
+    main = max(rows, key=lambda row: len(row & table_only))
+    return table_only - main
+
+
 def _cited(sentence: str, k: int) -> tuple[str, list[int]]:
     numbers: list[int] = []
     for group in CITATION_RE.findall(sentence):
@@ -88,8 +110,11 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
         supported = [n for n in cited if support(bare, by_n[n].text) >= min_support]
         cited_numbers = set().union(*(numbers_in(by_n[n].text) for n in cited)) if cited else set()
         missing_numbers = numbers_in(bare) - cited_numbers - given
-        if not supported or missing_numbers:
+        misplaced = numbers_from_other_rows(bare, [by_n[n] for n in cited]) - given
+        if not supported or missing_numbers or misplaced:
             reason = f" (numbers not in cited passage: {', '.join(sorted(missing_numbers))})" if missing_numbers else ""
+            if misplaced:
+                reason += f" (numbers from another table row: {', '.join(sorted(misplaced))})"
             unsupported.append(bare + reason)
         for n in cited:
             if n not in citations:

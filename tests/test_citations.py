@@ -30,6 +30,18 @@ def test_a_number_missing_from_the_cited_passage_is_flagged() -> None:
     assert len(result.unsupported) == 1 and "40" in result.unsupported[0]
 
 
+SETPOINTS = passage(3, "| Signal | Normal | Alarm | Trip |\n|---|---|---|---|\n"
+                       "| winding_temp_c | 80 °C to 115 °C | 135 °C | 150 °C |\n"
+                       "| bearing_temp_c | 40 °C to 90 °C | 100 °C | 110 °C |")
+
+
+def test_a_value_taken_from_another_table_row_is_flagged() -> None:
+    mixed = check("winding_temp_c: Normal 80 °C to 115 °C; Alarm 90 °C to 100 °C; Trip 150 °C [3].", [SETPOINTS])
+    assert len(mixed.unsupported) == 1 and "another table row: 100, 90" in mixed.unsupported[0]
+    right = check("winding_temp_c: Normal 80 °C to 115 °C; Alarm 135 °C; Trip 150 °C [3].", [SETPOINTS])
+    assert not right.unsupported
+
+
 def test_an_uncited_sentence_is_attributed_to_the_passage_that_supports_it() -> None:
     result = check("Heat the new bearings to 110 °C on an induction heater.", PASSAGES)
     assert [c.n for c in result.citations] == [2] and not result.unsupported

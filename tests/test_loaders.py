@@ -9,6 +9,15 @@ from index.loaders.markdown import html_to_markdown, parse_markdown
 DATA = Path(__file__).parent / "data"
 
 
+def test_markdown_links_read_as_their_labels_and_code_keeps_its_brackets() -> None:
+    text = ("# Saving\n\nUse [`M500`](/docs/gcode/M500.html \"M500\") to save, see ![the wiring](img/w.png) and "
+            "[the FAQ][faq].\nDrivers: TMC2208<br/>TMC2225. Call `lookup[0](x)` as is.\n\n```\n[kept](as/is)\n```\n")
+    _, blocks = parse_markdown(text)
+    assert blocks[0].text == ("Use `M500` to save, see the wiring and the FAQ.\nDrivers: TMC2208 TMC2225. "
+                              "Call `lookup[0](x)` as is.")
+    assert "[kept](as/is)" in blocks[1].text  # fenced code is verbatim
+
+
 def test_markdown_pages_and_headings_come_from_markers_and_hashes() -> None:
     title, blocks = parse_markdown((DATA / "pump_manual.md").read_text())
     assert title == "Testco TP-50 Pump Manual"

@@ -22,6 +22,24 @@ FRONT_MATTER_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 # A YAML block in the middle of a file: documentation sites concatenated into one file, one block per page.
 INNER_FRONT_MATTER_RE = re.compile(r"^---[ \t]*\n([A-Za-z_][\w-]*:.*\n(?:.*\n)*?)---[ \t]*$", re.MULTILINE)
 TEMPLATE_TAG_RE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")  # Jekyll/Liquid tags in documentation sites
+# [label](target "title"), ![alt](image) and [label][ref]: the label is what a reader reads; the target is a URL that
+# would fill a small embedder's 256-token window and match every query word "docs" or "html".
+LINK_RE = re.compile(r"!?\[([^\]\n]*)\](?:\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)|\[[^\]\n]*\])")
+LINE_BREAK_TAG_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+INLINE_CODE_RE = re.compile(r"(`+)[^`]*?\1")
+
+
+def plain_links(line: str) -> str:
+    """A Markdown line as it reads: links and images by their label, `<br>` as a space (code spans untouched)."""
+    code = [m.span() for m in INLINE_CODE_RE.finditer(line)]
+
+    def label(match: re.Match[str]) -> str:
+        inside = any(a < match.start() < b for a, b in code)
+        return match.group(0) if inside else match.group(1)
+
+    return LINE_BREAK_TAG_RE.sub(" ", LINK_RE.sub(label, line))
 
 
 def split_front_matter(text: str) -> tuple[str, str, str]:
@@ -82,6 +100,8 @@ def parse_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
 
     for raw in text.splitlines():
         line = raw.rstrip()
+        if not in_fence:
+            line = plain_links(line)
         if line.lstrip().startswith("```"):
             flush_table()
             in_fence = not in_fence
