@@ -18,7 +18,13 @@ from index.normalize import tokenize, tokenize_query
 
 # A second passage is cited beside the first when its best line scores at least this share of the best line's.
 SECOND_PASSAGE_SHARE = 0.85
-WARNING_RE = re.compile(r"^\s*>?\s*\**\s*(DANGER|WARNING|CAUTION)\b\s*:?\**:?\s*(.*)$", re.IGNORECASE)
+# A safety notice: the signal word followed by a colon or "!" ("> **WARNING:** ...", "Caution: ..."), or in capitals
+# alone on its line with the notice below it. Prose that merely uses the word ("Warning Systems", "warning indicator",
+# "use with caution as ...") is not one.
+WARNING_RE = re.compile(
+    r"^\s*>?\s*(?:⚠\s*)?\**\s*(?:(?i:(danger|warning|caution))\s*\**\s*[:!]|(DANGER|WARNING|CAUTION)\s*\**\s*$)"
+    r"\s*\**\s*(.*)$"
+)
 LOTO_RE = re.compile(r"\b(lockout|lock out|tag ?out|LOTO|isolate|isolation)\b", re.IGNORECASE)
 
 
@@ -135,12 +141,19 @@ def safety_lines(texts: Iterable[str]) -> list[str]:
     """DANGER/WARNING/CAUTION lines in the given texts, in order, without duplicates."""
     found: list[str] = []
     for text in texts:
-        for line in text.splitlines():
+        lines = text.splitlines()
+        for i, line in enumerate(lines):
             match = WARNING_RE.match(line)
-            if match:
-                warning = f"{match.group(1).upper()}: {match.group(2).strip().strip('*').strip()}"
-                if warning not in found:
-                    found.append(warning)
+            if not match:
+                continue
+            body = match.group(3).strip().strip("*").strip()
+            if not body:  # the signal word on its own line: the notice is the next line
+                body = next((ln.strip().lstrip(">").strip() for ln in lines[i + 1:] if ln.strip()), "")
+            if not body:
+                continue
+            warning = f"{(match.group(1) or match.group(2)).upper()}: {body}"
+            if warning not in found:
+                found.append(warning)
     return found
 
 

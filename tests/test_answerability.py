@@ -169,3 +169,13 @@ def test_the_newest_record_is_quoted_once_when_it_is_also_the_lead_line() -> Non
     lines = supporting_lines("when did we last replace the separator?", [newest, older], lead, newest_first=True)
     texts = [line.text for line in lines]
     assert texts[0] == lead.text and len(texts) == len(set(texts))
+
+
+def test_safety_notices_are_signal_words_with_a_colon_or_in_capitals_alone_not_prose_that_uses_the_word() -> None:
+    from copilot.extractive import safety_lines
+
+    text = ("> **WARNING:** Apply lockout/tagout (1.2) before work.\nWarning Systems Many of the gauges indicate\n"
+            "CAUTION Maximum allowable\nthe panel shows a warning indicator.\nuse with caution as a wrong command can\n"
+            "Caution: hot surface.\nDANGER\nKeep hands clear of the belt.\n")
+    assert safety_lines([text]) == ["WARNING: Apply lockout/tagout (1.2) before work.", "CAUTION: hot surface.",
+                                    "DANGER: Keep hands clear of the belt."]
