@@ -9,6 +9,23 @@ from index.loaders.markdown import html_to_markdown, parse_markdown
 DATA = Path(__file__).parent / "data"
 
 
+def test_asciidoc_saved_as_txt_reads_as_text_with_its_sections_and_admonitions(tmp_path: Path) -> None:
+    source = tmp_path / "config__ini-homing.adoc.txt"
+    source.write_text(":lang: en\n:toc:\n\n[[cha:homing]]\n= Homing Configuration\n\n== Overview\n\n"
+                      "Homing sets the zero origin((G53)) of the <<sec:machine,machine coordinates>>.\n\n"
+                      "[WARNING]\n====\nA wrong HOME_OFFSET crashes the axis.\n====\n\n"
+                      "=== HOME_IGNORE_LIMITS\n(((HOME IGNORE LIMITS)))\n.Example layout\n"
+                      "image::images/home.png[\"Home\",align=\"center\"]\nSee link:https://x.org/h[the guide].\n")
+    doc = load_document(source, "linuxcnc/config__ini-homing.adoc.txt")
+    assert doc.title == "config ini-homing"
+    texts = [(b.headings[1:], b.text) for b in doc.blocks]
+    assert texts == [
+        (("Homing Configuration", "Overview"), "Homing sets the zero originG53 of the machine coordinates."),
+        (("Homing Configuration", "Overview"), "WARNING: A wrong HOME_OFFSET crashes the axis."),
+        (("Homing Configuration", "Overview", "HOME_IGNORE_LIMITS"), "Example layout\nSee the guide."),
+    ]
+
+
 def test_markdown_links_read_as_their_labels_and_code_keeps_its_brackets() -> None:
     text = ("# Saving\n\nUse [`M500`](/docs/gcode/M500.html \"M500\") to save, see ![the wiring](img/w.png) and "
             "[the FAQ][faq].\nDrivers: TMC2208<br/>TMC2225. Call `lookup[0](x)` as is.\n\n```\n[kept](as/is)\n```\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +17,13 @@ from index.loaders.logs import parse_log
 from index.loaders.markdown import find_assets, html_to_markdown, parse_markdown
 from index.loaders.pdf import parse_pdf
 from index.loaders.tabular import guess_columns, parse_records, read_table
-from index.loaders.text import parse_text
+from index.loaders.text import asciidoc_to_text, looks_like_asciidoc, parse_text
 from index.records import Document
 
 logger = logging.getLogger(__name__)
 
-SUFFIXES = {".md", ".markdown", ".txt", ".text", ".pdf", ".html", ".htm", ".csv", ".jsonl", ".log"}
+SUFFIXES = {".md", ".markdown", ".txt", ".text", ".adoc", ".asciidoc", ".pdf", ".html", ".htm", ".csv", ".jsonl",
+            ".log"}
 IGNORE_FILE = ".copilotignore"
 
 __all__ = ["SUFFIXES", "Skipped", "discover", "load_document", "guess_columns", "read_table"]
@@ -110,7 +112,11 @@ def load_document(path: Path, rel_path: str, log_columns: dict[str, str] | None 
             if parsed is not None:
                 title, blocks = parsed
                 return Document(source, rel_path, "log", blocks, title)
-        title, blocks = parse_text(_read_text(path), title=path.stem.replace("_", " "))
+        text = _read_text(path)
+        if suffix in (".adoc", ".asciidoc") or looks_like_asciidoc(text):
+            text = asciidoc_to_text(text)
+        stem = path.stem.removesuffix(".adoc").removesuffix(".asciidoc")
+        title, blocks = parse_text(text, title=re.sub(r"[_\s]+", " ", stem).strip())
         return Document(source, rel_path, "text", blocks, title, find_assets(blocks[:6]))
     except DocumentLoadError:
         raise

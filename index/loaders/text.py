@@ -15,6 +15,48 @@ ASCIIDOC_HEADING_RE = re.compile(r"^(={1,5})\s+(\S.*)$")
 UNDERLINE_RE = re.compile(r"^(={3,}|-{3,}|~{3,})\s*$")
 
 
+# AsciiDoc markup that is not text: document attributes, anchors, block attributes and delimiters, images, comments.
+ADOC_DROP_RE = re.compile(r"^(:[\w!-]+:.*|\[\[\[?[^\]]*\]\]\]?|\[[\w\s,=\"'.#%-]*\]"
+                          r"|(-{4,}|\*{4,}|={4,}|\.{4,}|_{4,}|\+{4,})|\|===|image::?\S*\[.*\]|//.*)\s*$")
+ADOC_ADMONITION_RE = re.compile(r"^\[(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$")
+ADOC_INLINE = [
+    (re.compile(r"\(\(\([^)]*\)\)\)"), ""),  # concealed index term
+    (re.compile(r"\(\(([^)]*)\)\)"), r"\1"),  # visible index term
+    (re.compile(r"<<[^,>]*,\s*([^>]*)>>"), r"\1"),  # cross reference with a label
+    (re.compile(r"<<([^>]*)>>"), r"\1"),
+    (re.compile(r"\b(?:link:|https?://)\S*?\[([^\]]+)\]"), r"\1"),  # link with a label
+    (re.compile(r"\[\[[^\]]*\]\]"), ""),  # inline anchor
+    (re.compile(r"^\.(?=[A-Za-z])"), ""),  # a block title (".Wiring diagram") reads as its text
+]
+
+
+def looks_like_asciidoc(text: str) -> bool:
+    """AsciiDoc source (`== Title`, `:attr:` lines, `[[anchor]]`), often saved as .txt."""
+    head = text[:20000]
+    markup = r"^(:[\w-]+:|\[\[[^\]]+\]\]|\[(NOTE|TIP|WARNING|CAUTION|IMPORTANT|source[^\]]*)\])\s*$"
+    return bool(re.search(r"^={1,5} \S", head, re.MULTILINE)) and bool(re.search(markup, head, re.MULTILINE))
+
+
+def asciidoc_to_text(text: str) -> str:
+    """AsciiDoc as a reader sees it: markup lines dropped, index terms and anchors removed, links and cross
+    references by their label, and an admonition block's style ([WARNING]) kept as its first line's "WARNING:"."""
+    out: list[str] = []
+    pending: str | None = None
+    for line in text.splitlines():
+        admonition = ADOC_ADMONITION_RE.match(line.strip())
+        if admonition:
+            pending = admonition.group(1)
+            continue
+        if ADOC_DROP_RE.match(line.strip()):
+            continue
+        for pattern, repl in ADOC_INLINE:
+            line = pattern.sub(repl, line)
+        if pending and line.strip():
+            line, pending = f"{pending}: {line.strip()}", None
+        out.append(line)
+    return "\n".join(out)
+
+
 def _heading_level(line: str) -> tuple[int, str] | None:
     stripped = line.strip()
     match = NUMBERED_HEADING_RE.match(stripped)
