@@ -67,11 +67,15 @@ def numbers_from_other_rows(sentence: str, passages: Sequence[Passage]) -> set[s
     prose are left to the plain check (prose sentences are legitimately combined).
     """
     claimed = numbers_in(sentence)
-    rows = [numbers_in(line) for p in passages for line in p.text.splitlines() if line.lstrip().startswith("|")]
+    rows: list[set[str]] = []
+    prose: set[str] = set()
+    for line in (line for p in passages for line in p.text.splitlines()):
+        if line.lstrip().startswith("|"):
+            rows.append(numbers_in(line))
+        else:
+            prose |= numbers_in(line)
     if not claimed or not rows:
         return set()
-    prose = set().union(*(numbers_in(line) for p in passages for line in p.text.splitlines()
-                          if not line.lstrip().startswith("|")))
     table_only = (claimed & set().union(*rows)) - prose
     if len(table_only) < 2:
         return set()

@@ -1,3 +1,4 @@
+import shutil
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,15 @@ def test_sync_of_a_small_edit_embeds_only_the_changed_chunks(tiny_corpus, tmp_pa
     assert "25 N·m" in hit.chunk.text
 
 
+def copy_beside(corpus: Path, tmp_path: Path) -> Path:
+    """The same folder name elsewhere, with the same files: a second checkout of the corpus."""
+    twin = tmp_path / "other" / corpus.name
+    twin.mkdir(parents=True)
+    for file in corpus.iterdir():
+        (twin / file.name).write_bytes(file.read_bytes())
+    return twin
+
+
 def test_a_moved_folder_replaces_its_old_copy_instead_of_doubling_it(tiny_corpus, tmp_path, fake_embedder) -> None:
     index_dir = tmp_path / "idx"
     build(tiny_corpus, index_dir, fake_embedder)
@@ -86,19 +96,13 @@ def test_a_moved_folder_replaces_its_old_copy_instead_of_doubling_it(tiny_corpus
 
 def test_a_copy_indexed_beside_a_vanished_one_takes_back_its_citation_name(tiny_corpus, tmp_path, fake_embedder):
     index_dir = tmp_path / "idx"
-    twin = tmp_path / "other" / "corpus"
-    twin.parent.mkdir()
-    twin.mkdir()
-    for file in tiny_corpus.iterdir():
-        (twin / file.name).write_bytes(file.read_bytes())
+    twin = copy_beside(tiny_corpus, tmp_path)
     natural = {f"corpus/{file.name}" for file in tiny_corpus.iterdir()}
     build(tiny_corpus, index_dir, fake_embedder)
     sync_index([twin], index_dir, lambda: fake_embedder, CFG)  # both exist: the twin is cited by absolute path
     names = {c.path for c in load(index_dir, fake_embedder).chunks}
     assert any(name.startswith("/") for name in names)
-    for file in tiny_corpus.iterdir():
-        file.unlink()
-    tiny_corpus.rmdir()
+    shutil.rmtree(tiny_corpus)
     report = sync_index([twin], index_dir, lambda: fake_embedder, CFG)
     assert len(report.removed) == 3 and len(report.updated) == 3
     loaded = load(index_dir, fake_embedder)
@@ -109,16 +113,10 @@ def test_a_copy_indexed_beside_a_vanished_one_takes_back_its_citation_name(tiny_
 
 def test_a_vanished_copy_cited_by_its_absolute_path_is_dropped(tiny_corpus, tmp_path, fake_embedder) -> None:
     index_dir = tmp_path / "idx"
-    twin = tmp_path / "other" / "corpus"
-    twin.parent.mkdir()
-    twin.mkdir()
-    for file in tiny_corpus.iterdir():
-        (twin / file.name).write_bytes(file.read_bytes())
+    twin = copy_beside(tiny_corpus, tmp_path)
     build(tiny_corpus, index_dir, fake_embedder)
     sync_index([twin], index_dir, lambda: fake_embedder, CFG)  # the twin is cited by its absolute path ...
-    for file in twin.iterdir():
-        file.unlink()
-    twin.rmdir()  # ... and vanishes
+    shutil.rmtree(twin)  # ... and vanishes
     report = sync_index([tiny_corpus], index_dir, lambda: fake_embedder, CFG)
     assert len(report.removed) == 3 and len(report.unchanged) == 3
     loaded = load(index_dir, fake_embedder)
