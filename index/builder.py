@@ -1,10 +1,11 @@
 """Build an index from files, or sync it incrementally with the files as they are now.
 
 `sync` re-reads only files whose content hash changed, drops chunks of deleted files, and never duplicates: each file's
-chunks are replaced as a whole, and a folder that moved (a checkout cloned to another path, synced into the same home)
-replaces its vanished old copy instead of sitting beside it. Nothing is written when nothing changed, so a second
-`make run` is instant. One bad file is reported and skipped (its previous chunks, if any, are kept); it never spoils the
-rest of the index.
+chunks are replaced as a whole, and a folder that moved, or a second checkout of the same files synced into the same
+home, replaces the old copy under its citation name instead of sitting beside it. A change of chunking re-chunks every
+indexed file, reusing the vectors of chunks whose text did not change. Nothing is written when nothing changed, so a
+second `make run` is instant. One bad file is reported and skipped (its previous chunks, if any, are kept); it never
+spoils the rest of the index.
 """
 
 from __future__ import annotations
@@ -83,18 +84,39 @@ def _display_path(file: Path, root: Path | None) -> str:
     return f"{root.resolve().name}/{file.relative_to(root).as_posix()}"
 
 
-def _superseded(files: Sequence[tuple[Path, Path | None]], indexed: dict[str, FileEntry]) -> set[str]:
-    """Indexed files that no longer exist and that a file found now replaces under the same citation name.
+def _identify(files: Sequence[tuple[Path, Path | None]], report: UpdateReport) -> dict[str, tuple[str, str]]:
+    """Each readable file's key (its absolute path) -> (citation name, content hash); an unreadable one is reported."""
+    found = {}
+    for file, root in files:
+        try:
+            found[str(file.resolve())] = (_display_path(file, root), file_sha256(file))
+        except OSError as exc:
+            report.failed.append(Skipped(str(file), f"cannot read file: {exc.strerror or exc}"))
+            logger.warning("skipped %s: cannot read file (%s)", file, exc)
+    return found
 
-    That is a folder that was moved, or a checkout cloned to another path and indexed into the same home: without this,
-    a sync beside the old copy would keep every document twice (the new copy cited by its absolute path).
+
+def _superseded(found: dict[str, tuple[str, str]], indexed: dict[str, FileEntry]) -> set[str]:
+    """Indexed files that a file found now replaces under the same citation name.
+
+    `found` maps each found file's key (its absolute path) to its citation name and content hash. An indexed file at
+    another path is replaced when it no longer exists (a moved folder) or holds the same bytes (a second checkout of
+    the same folder, indexed into the same home): without this, every document would be kept twice, the new copy cited
+    by its absolute path. A same-named file with other content is another document and keeps its place.
     """
-    missing = {k: e.path for k, e in indexed.items() if not Path(k).exists()}
-    if not missing:
-        return set()
-    found = {_display_path(file, root) for file, root in files}
-    # A copy that was cited by its absolute path (its name was taken when it was indexed) ends with the found name.
-    return {k for k, name in missing.items() if name in found or any(name.endswith(f"/{n}") for n in found)}
+    by_name: dict[str, set[str]] = {}
+    for name, sha in found.values():
+        by_name.setdefault(name, set()).add(sha)
+    replaced = set()
+    for key, entry in indexed.items():
+        if key in found:
+            continue
+        # A copy that was cited by its absolute path (its name was taken when it was indexed) ends with the found name.
+        parts = entry.path.split("/")
+        shas = set().union(*(by_name.get("/".join(parts[i:]), set()) for i in range(len(parts))))
+        if shas and (entry.sha256 in shas or not Path(key).exists()):
+            replaced.add(key)
+    return replaced
 
 
 def _in_scope(key: str, paths: Sequence[Path]) -> bool:
@@ -126,18 +148,22 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
         old_gen = None if rebuild else layout.live_generation(index_dir)
         manifest = Manifest.load(old_gen) if old_gen else None
         files, report.skipped = discover(list(paths))
-        superseded = _superseded(files, manifest.files) if manifest else set()
+        found = _identify(files, report)
+        work = [(Path(key), name, sha) for key, (name, sha) in found.items()]
+        superseded = _superseded(found, manifest.files) if manifest else set()
+        rechunk = manifest is not None and manifest.chunking != cfg.chunking_params()
         if manifest is not None:
             manifest.check_embedder(cfg.embedder, index_dir)
-            if manifest.chunking != cfg.chunking_params():
-                if not all(_in_scope(key, paths) or key in superseded for key in manifest.files):
-                    raise IndexMismatchError(
-                        f"index at {index_dir} was chunked with {manifest.chunking}, configured "
-                        f"{cfg.chunking_params()}: run `copilot index build` with all its folders to re-chunk them"
-                    )
-                logger.warning("chunking changed (%s -> %s): re-indexing everything", manifest.chunking,
-                               cfg.chunking_params())
-                rebuild, old_gen, manifest = True, None, None
+        if rechunk and manifest is not None:
+            # Every indexed file is re-chunked, those from folders not given here too (read where they were indexed,
+            # under their own names); one that no longer exists is dropped. Unchanged chunks keep their vectors.
+            elsewhere = [(Path(k), e) for k, e in manifest.files.items()
+                         if k not in found and k not in superseded and not _in_scope(k, paths) and Path(k).is_file()]
+            known = _identify([(file, None) for file, _ in elsewhere], report)
+            others = [(file, e.path, known[str(file)][1]) for file, e in elsewhere if str(file) in known]
+            logger.warning("chunking changed (%s -> %s): re-chunking every file (%d from folders not given here)",
+                           manifest.chunking, cfg.chunking_params(), len(others))
+            work = others + work
         old_files = dict(manifest.files) if manifest else {}
         # Who holds each citation name; a file it supersedes gives its name up to the file that replaces it.
         names = {e.path: k for k, e in old_files.items() if k not in superseded}
@@ -145,15 +171,13 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
         new_chunks: dict[str, list[Chunk]] = {}
         entries: dict[str, FileEntry] = {}
         seen: set[str] = set()
-        for file, root in files:
-            key = str(file.resolve())
+        for file, rel, sha in work:
+            key = str(file)
             seen.add(key)
-            sha = file_sha256(file)
             previous = old_files.get(key)
-            rel = _display_path(file, root)
             if names.get(rel, key) != key:  # two roots with the same name: fall back to the unambiguous absolute path
                 rel = key
-            if previous and previous.sha256 == sha and previous.path == rel:
+            if not rechunk and previous and previous.sha256 == sha and previous.path == rel:
                 report.unchanged.append(previous.path)
                 continue
             if previous and names.get(previous.path) == key:
@@ -172,7 +196,8 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
             new_chunks[key] = chunks
             entries[key] = FileEntry(rel, sha, file.stat().st_size, [c.chunk_id for c in chunks], doc.doc_type)
             (report.updated if previous else report.added).append(rel)
-        gone = [k for k in old_files if k not in seen and (_in_scope(k, paths) or k in superseded)]
+        seen.update(str(Path(f.path).resolve()) for f in report.failed)  # unreadable now: keep what it had
+        gone = [k for k in old_files if k not in seen and (rechunk or _in_scope(k, paths) or k in superseded)]
         report.removed = [old_files[k].path for k in gone]
 
         if not rebuild and not report.changed:

@@ -70,12 +70,12 @@ def test_sync_of_a_small_edit_embeds_only_the_changed_chunks(tiny_corpus, tmp_pa
     assert "25 N·m" in hit.chunk.text
 
 
-def copy_beside(corpus: Path, tmp_path: Path) -> Path:
-    """The same folder name elsewhere, with the same files: a second checkout of the corpus."""
+def copy_beside(corpus: Path, tmp_path: Path, edited: bool = False) -> Path:
+    """The same folder name elsewhere: a second checkout of the corpus, with the same files or edited ones."""
     twin = tmp_path / "other" / corpus.name
     twin.mkdir(parents=True)
     for file in corpus.iterdir():
-        (twin / file.name).write_bytes(file.read_bytes())
+        (twin / file.name).write_bytes(file.read_bytes() + (b"\nEdited in the other checkout.\n" if edited else b""))
     return twin
 
 
@@ -96,10 +96,10 @@ def test_a_moved_folder_replaces_its_old_copy_instead_of_doubling_it(tiny_corpus
 
 def test_a_copy_indexed_beside_a_vanished_one_takes_back_its_citation_name(tiny_corpus, tmp_path, fake_embedder):
     index_dir = tmp_path / "idx"
-    twin = copy_beside(tiny_corpus, tmp_path)
+    twin = copy_beside(tiny_corpus, tmp_path, edited=True)
     natural = {f"corpus/{file.name}" for file in tiny_corpus.iterdir()}
     build(tiny_corpus, index_dir, fake_embedder)
-    sync_index([twin], index_dir, lambda: fake_embedder, CFG)  # both exist: the twin is cited by absolute path
+    sync_index([twin], index_dir, lambda: fake_embedder, CFG)  # other documents: the twin is cited by absolute path
     names = {c.path for c in load(index_dir, fake_embedder).chunks}
     assert any(name.startswith("/") for name in names)
     shutil.rmtree(tiny_corpus)
@@ -113,7 +113,7 @@ def test_a_copy_indexed_beside_a_vanished_one_takes_back_its_citation_name(tiny_
 
 def test_a_vanished_copy_cited_by_its_absolute_path_is_dropped(tiny_corpus, tmp_path, fake_embedder) -> None:
     index_dir = tmp_path / "idx"
-    twin = copy_beside(tiny_corpus, tmp_path)
+    twin = copy_beside(tiny_corpus, tmp_path, edited=True)
     build(tiny_corpus, index_dir, fake_embedder)
     sync_index([twin], index_dir, lambda: fake_embedder, CFG)  # the twin is cited by its absolute path ...
     shutil.rmtree(twin)  # ... and vanishes
@@ -123,6 +123,19 @@ def test_a_vanished_copy_cited_by_its_absolute_path_is_dropped(tiny_corpus, tmp_
     assert {c.path for c in loaded.chunks} == {f"corpus/{file.name}" for file in tiny_corpus.iterdir()}
     ids = [c.chunk_id for c in loaded.chunks]
     assert len(ids) == len(set(ids)) == loaded.vectors.index.ntotal
+
+
+def test_a_second_checkout_of_the_same_files_takes_their_names_instead_of_doubling_them(tiny_corpus, tmp_path,
+                                                                                        fake_embedder) -> None:
+    index_dir = tmp_path / "idx"
+    twin = copy_beside(tiny_corpus, tmp_path)  # same bytes; the first checkout stays where it is
+    build(tiny_corpus, index_dir, fake_embedder)
+    before = {c.chunk_id for c in load(index_dir, fake_embedder).chunks}
+    report = sync_index([twin], index_dir, lambda: fake_embedder, CFG)
+    assert len(report.added) == len(report.removed) == 3 and report.chunks_embedded == 0
+    loaded = load(index_dir, fake_embedder)
+    assert {c.chunk_id for c in loaded.chunks} == before and loaded.vectors.index.ntotal == len(before)
+    assert not any(c.path.startswith("/") for c in loaded.chunks)
 
 
 def test_sync_with_nothing_changed_writes_nothing(tiny_corpus, tmp_path, fake_embedder) -> None:
@@ -177,6 +190,25 @@ def test_a_chunking_change_re_indexes_everything_on_sync(tiny_corpus, tmp_path, 
     build(tiny_corpus, index_dir, fake_embedder)
     smaller = IndexConfig(embedder=CFG.embedder, chunk_words=40, overlap_words=5)
     report = sync_index([tiny_corpus], index_dir, lambda: fake_embedder, smaller)
-    assert len(report.added) == 3 and not report.unchanged
-    with pytest.raises(IndexMismatchError, match="copilot index build"):
-        sync_index([tiny_corpus / "fmea.csv"], index_dir, lambda: fake_embedder, CFG)
+    assert len(report.updated) == 3 and not report.unchanged
+
+
+def test_a_chunking_change_re_chunks_files_from_folders_not_given_and_drops_vanished_ones(tiny_corpus, tmp_path,
+                                                                                          fake_embedder) -> None:
+    index_dir = tmp_path / "idx"
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "note.txt").write_text("Shift note: P-901 strainer cleaned, sludge found in the basket.\n")
+    (extra / "gone.txt").write_text("Shift note: P-902 coupling guard refitted.\n")
+    build_index([tiny_corpus, extra], index_dir, lambda: fake_embedder, CFG)
+    (extra / "gone.txt").unlink()
+    smaller = IndexConfig(embedder=CFG.embedder, chunk_words=40, overlap_words=5)
+    report = sync_index([tiny_corpus], index_dir, lambda: fake_embedder, smaller)  # an upgrade, synced as `make` does
+    assert sorted(report.updated) == sorted([f"corpus/{f.name}" for f in tiny_corpus.iterdir()] + ["more/note.txt"])
+    assert report.removed == ["more/gone.txt"]
+    loaded = load(index_dir, fake_embedder)
+    names = {c.path for c in loaded.chunks}
+    assert "more/note.txt" in names and "more/gone.txt" not in names
+    ids = [c.chunk_id for c in loaded.chunks]
+    assert len(ids) == len(set(ids)) == loaded.vectors.index.ntotal
+    assert sync_index([tiny_corpus], index_dir, lambda: fake_embedder, smaller).changed is False
