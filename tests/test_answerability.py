@@ -26,6 +26,9 @@ def _passage(text: str, section: str = "3.4 Bolt torques", source: str = "norvan
     ("What seal flush rate in l/min does the CP-80 cartridge seal need?", "flow_rate"),
     ("How do I replace the slide valve solenoid coil?", "procedure"),
     ("How often is a full oil change due?", "interval"),
+    ("What is the BLTouch probe offset?", "distance"),
+    ("how do I calibrate the BLTouch probe offset", "procedure"),  # calibrating finds the value: the method is asked
+    ("How to measure the impeller clearance?", "procedure"),
     ("What should the gas pressure be at the gas train inlet?", "pressure"),
     ("P-103 flow is down and the amps dropped. cause?", None),
     ("Do I still use the normal regrease intervals?", None),  # a yes/no question names intervals, asks for none
