@@ -22,7 +22,7 @@ def test_asciidoc_saved_as_txt_reads_as_text_with_its_sections_and_admonitions(t
     assert texts == [
         (("Homing Configuration", "Overview"), "Homing sets the zero originG53 of the machine coordinates."),
         (("Homing Configuration", "Overview"), "WARNING: A wrong HOME_OFFSET crashes the axis."),
-        (("Homing Configuration", "Overview", "HOME_IGNORE_LIMITS"), "Example layout\nSee the guide."),
+        (("Homing Configuration", "Overview", "HOME_IGNORE_LIMITS"), "Example layout:\nSee the guide."),
     ]
 
 

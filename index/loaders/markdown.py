@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
 
+from index.loaders.unwrap import unwrap
 from index.records import Block
 
 PAGE_RE = re.compile(r"^\s*<!--\s*page\s+(\d+)\s*-->\s*$", re.IGNORECASE)
@@ -26,20 +27,22 @@ TEMPLATE_TAG_RE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}")  # Jekyll/Liquid tags in 
 # would fill a small embedder's 256-token window and match every query word "docs" or "html".
 LINK_RE = re.compile(r"!?\[([^\]\n]*)\](?:\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\)|\[[^\]\n]*\])")
 LINE_BREAK_TAG_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+KRAMDOWN_ATTRIBUTES_RE = re.compile(r"\{:[^}\n]*\}")  # "{: .floater.framed}" after an image: styling, not text
 
 
 INLINE_CODE_RE = re.compile(r"(`+)[^`]*?\1")
 
 
 def plain_links(line: str) -> str:
-    """A Markdown line as it reads: links and images by their label, `<br>` as a space (code spans untouched)."""
+    """A Markdown line as it reads: links and images by their label, `<br>` as a space, kramdown attribute lists
+    dropped (code spans untouched)."""
     code = [m.span() for m in INLINE_CODE_RE.finditer(line)]
 
     def label(match: re.Match[str]) -> str:
         inside = any(a < match.start() < b for a, b in code)
         return match.group(0) if inside else match.group(1)
 
-    return LINE_BREAK_TAG_RE.sub(" ", LINK_RE.sub(label, line))
+    return KRAMDOWN_ATTRIBUTES_RE.sub("", LINE_BREAK_TAG_RE.sub(" ", LINK_RE.sub(label, line)))
 
 
 def split_front_matter(text: str) -> tuple[str, str, str]:
@@ -88,7 +91,7 @@ def parse_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
 
     def flush_para() -> None:
         if para:
-            body = "\n".join(para).strip()
+            body = unwrap("\n".join(para)).strip()
             if body:
                 blocks.append(Block(text=body, page=page, headings=path()))
             para.clear()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from index.loaders.unwrap import unwrap
 from index.records import Block
 
 NUMBERED_HEADING_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\s+([A-Z][^\n]{2,90})$")
@@ -26,7 +27,8 @@ ADOC_INLINE = [
     (re.compile(r"<<([^>]*)>>"), r"\1"),
     (re.compile(r"\b(?:link:|https?://)\S*?\[([^\]]+)\]"), r"\1"),  # link with a label
     (re.compile(r"\[\[[^\]]*\]\]"), ""),  # inline anchor
-    (re.compile(r"^\.(?=[A-Za-z])"), ""),  # a block title (".Wiring diagram") reads as its text
+    # A block title (".Wiring diagram") reads as a caption that introduces what follows: "Wiring diagram:".
+    (re.compile(r"^\.([A-Za-z].*?)[.:]?\s*$"), r"\1:"),
 ]
 
 
@@ -48,6 +50,9 @@ def asciidoc_to_text(text: str) -> str:
             pending = admonition.group(1)
             continue
         if ADOC_DROP_RE.match(line.strip()):
+            continue
+        if line.strip() == "+":  # a list continuation: the block it attaches reads as a paragraph of its own
+            out.append("")
             continue
         for pattern, repl in ADOC_INLINE:
             line = pattern.sub(repl, line)
@@ -78,7 +83,7 @@ def parse_text(text: str, pages: list[str] | None = None, title: str = "") -> tu
     page: int | None = None
 
     def flush() -> None:
-        body = "\n".join(para).strip()
+        body = unwrap("\n".join(para)).strip()
         if body:
             blocks.append(Block(text=body, page=page, headings=tuple(h for _, h in headings)))
         para.clear()
