@@ -26,6 +26,19 @@ def test_asciidoc_saved_as_txt_reads_as_text_with_its_sections_and_admonitions(t
     ]
 
 
+def test_asciidoc_description_lists_read_as_term_and_definition_and_listings_keep_their_lines(tmp_path: Path) -> None:
+    source = tmp_path / "common__glossary.adoc.txt"  # only a valued attribute (":lang: en") marks it as AsciiDoc
+    source.write_text(":lang: en\n\n= Glossary\n\nBacklash Compensation::\n     (((backlash compensation))) Any "
+                      "technique that attempts to reduce\n    the effect of backlash without removing it.\n\n"
+                      "Jog:: To move an axis by hand.\n\n----\nloadrt motmod\nnet x-pos joint.0.pos\n----\n")
+    doc = load_document(source, "linuxcnc/common__glossary.adoc.txt")
+    assert [b.text for b in doc.blocks] == [
+        "Backlash Compensation: Any technique that attempts to reduce the effect of backlash without removing it.",
+        "Jog: To move an axis by hand.",
+        "```\nloadrt motmod\nnet x-pos joint.0.pos\n```",
+    ]
+
+
 def test_markdown_links_read_as_their_labels_and_code_keeps_its_brackets() -> None:
     text = ("# Saving\n\nUse [`M500`](/docs/gcode/M500.html \"M500\") to save, see ![the wiring](img/w.png) and "
             "[the FAQ][faq].\nDrivers: TMC2208<br/>TMC2225. Call `lookup[0](x)` as is.\n\n```\n[kept](as/is)\n```\n")

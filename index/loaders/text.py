@@ -18,7 +18,11 @@ UNDERLINE_RE = re.compile(r"^(={3,}|-{3,}|~{3,})\s*$")
 
 # AsciiDoc markup that is not text: document attributes, anchors, block attributes and delimiters, images, comments.
 ADOC_DROP_RE = re.compile(r"^(:[\w!-]+:.*|\[\[\[?[^\]]*\]\]\]?|\[[\w\s,=\"'.#%-]*\]"
-                          r"|(-{4,}|\*{4,}|={4,}|\.{4,}|_{4,}|\+{4,})|\|===|image::?\S*\[.*\]|//.*)\s*$")
+                          r"|(\*{4,}|={4,}|_{4,}|\+{4,})|\|===|(image|include)::?\S*\[.*\]|//.*)\s*$")
+# Listing and literal blocks (code, HAL and INI examples) keep their lines: they become fenced blocks.
+ADOC_LISTING_RE = re.compile(r"^(-{4,}|\.{4,})\s*$")
+# "Backlash Compensation::" (or "Term:: definition"): a description list item, read as "Term: definition".
+ADOC_TERM_RE = re.compile(r"^([^\s:][^:]*?)::(?:\s+(\S.*))?$")
 ADOC_ADMONITION_RE = re.compile(r"^\[(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$")
 ADOC_INLINE = [
     (re.compile(r"\(\(\([^)]*\)\)\)"), ""),  # concealed index term
@@ -35,16 +39,26 @@ ADOC_INLINE = [
 def looks_like_asciidoc(text: str) -> bool:
     """AsciiDoc source (`== Title`, `:attr:` lines, `[[anchor]]`), often saved as .txt."""
     head = text[:20000]
-    markup = r"^(:[\w-]+:|\[\[[^\]]+\]\]|\[(NOTE|TIP|WARNING|CAUTION|IMPORTANT|source[^\]]*)\])\s*$"
+    markup = r"^(:[\w!-]+:(\s.*)?|\[\[[^\]]+\]\]|\[(NOTE|TIP|WARNING|CAUTION|IMPORTANT|source[^\]]*)\])\s*$"
     return bool(re.search(r"^={1,5} \S", head, re.MULTILINE)) and bool(re.search(markup, head, re.MULTILINE))
 
 
 def asciidoc_to_text(text: str) -> str:
     """AsciiDoc as a reader sees it: markup lines dropped, index terms and anchors removed, links and cross
-    references by their label, and an admonition block's style ([WARNING]) kept as its first line's "WARNING:"."""
+    references by their label, an admonition block's style ([WARNING]) kept as its first line's "WARNING:", listing
+    blocks fenced, and a description list item ("Term::" above its indented definition) read as "Term: definition"."""
     out: list[str] = []
     pending: str | None = None
+    term: str | None = None
+    in_listing = in_definition = False
     for line in text.splitlines():
+        if ADOC_LISTING_RE.match(line.strip()):
+            in_listing = not in_listing
+            out.append("```")
+            continue
+        if in_listing:
+            out.append(line)
+            continue
         admonition = ADOC_ADMONITION_RE.match(line.strip())
         if admonition:
             pending = admonition.group(1)
@@ -56,6 +70,18 @@ def asciidoc_to_text(text: str) -> str:
             continue
         for pattern, repl in ADOC_INLINE:
             line = pattern.sub(repl, line)
+        if not line.strip():
+            in_definition = False
+        elif in_definition:
+            line = line.strip()  # a definition's lines are indented; they are prose, not a literal block
+        dlist = ADOC_TERM_RE.match(line) if not line.startswith((" ", "\t")) else None
+        if dlist:
+            term, in_definition = dlist.group(1).strip(), True
+            if not dlist.group(2):
+                continue
+            line = dlist.group(2)
+        if term and line.strip():
+            line, term = f"{term}: {line.strip()}", None
         if pending and line.strip():
             line, pending = f"{pending}: {line.strip()}", None
         out.append(line)
