@@ -1,7 +1,8 @@
 """Citations are checked, not trusted: parse [n], drop numbers outside the passages, verify each sentence's support.
 
-A sentence is supported when enough of its content words occur in the passage it cites, and every number in it
-(torque, pressure, interval, code) appears in that passage, the numbers of a table row all from that one row. A
+A sentence is supported when enough of its content words occur in the passage it cites, every number in it (torque,
+pressure, interval, code) appears in that passage, the numbers of a table row all from that one row, and a clause that
+copies a passage sentence keeps its polarity (no "NO" made "YES", no "not" dropped). A
 sentence the model left uncited is attributed to the passage that supports it best, when one does; otherwise it is
 flagged. Pure functions.
 """
@@ -83,6 +84,65 @@ def numbers_from_other_rows(sentence: str, passages: Sequence[Passage]) -> set[s
     return table_only - main
 
 
+# Words that flip a claim: a near copy of a passage sentence that swaps one for its opposite says the opposite.
+OPPOSITES: tuple[frozenset[str], ...] = tuple(frozenset(g.split()) for g in (
+    "yes no", "on off", "true false", "enable enabled disable disabled", "open opened close closed",
+    "increase increases decrease decreases", "above below", "higher lower", "before after", "minimum maximum min max",
+    "clockwise anticlockwise counterclockwise", "left right", "upper lower", "inlet outlet", "suction discharge",
+))
+NEGATIONS = frozenset("not never cannot can't don't doesn't isn't mustn't shouldn't won't".split())
+_AUXILIARIES = frozenset("be been being to the a an ever have has yet".split())
+NEAR_COPY = 0.7  # share of a clause's words in one passage sentence that makes it a copy of that sentence
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("’", "'"))
+
+
+def altered_claims(sentence: str, passages: Sequence[Passage]) -> list[str]:
+    """How a near copy of a passage sentence changed its meaning: "NO" made "YES", or a "not" dropped or added.
+
+    A small model copying "The default value for this parameter is NO." can write "... is YES": every word is in the
+    passage (it also says "Can hold the values YES / NO"), so word support passes. Each clause of the sentence that
+    copies some passage sentence (at least `NEAR_COPY` of its words) must keep that sentence's polarity; when every
+    sentence it copies disagrees, the change is returned, e.g. "'no' made 'yes'".
+    """
+    source = [_tokens(s) for p in passages for s in re.split(r"(?<=[.!?;])\s+|\n+", p.text) if s.strip()]
+    changes: list[str] = []
+    for clause in re.split(r";\s*|(?<=[.!?])\s+", CITATION_RE.sub("", sentence)):
+        said = _tokens(clause)
+        words = set(said)
+        if len(words) < 4:
+            continue
+        copied = [stated for stated in source if len(words & set(stated)) >= NEAR_COPY * len(words)]
+        found = [c for c in (_polarity_change(said, stated) for stated in copied) if c]
+        if copied and len(found) == len(copied):
+            changes.append(found[0])
+    return changes
+
+
+def _negated(tokens: list[str]) -> set[str]:
+    """The words a negation applies to: the first word after each "not"/"never" that is not an auxiliary."""
+    out = set()
+    for i, token in enumerate(tokens):
+        if token in NEGATIONS:
+            out.update(next(([t] for t in tokens[i + 1:] if t not in _AUXILIARIES), []))
+    return out
+
+
+def _polarity_change(said: list[str], stated: list[str]) -> str | None:
+    claim, source = set(said), set(stated)
+    for group in OPPOSITES:
+        here, there = claim & group, source & group
+        if here and there and not here & there:
+            return f"'{'/'.join(sorted(there))}' made '{'/'.join(sorted(here))}'"
+    if not claim & NEGATIONS and _negated(stated) & claim:
+        return f"a 'not' dropped before '{sorted(_negated(stated) & claim)[0]}'"
+    if not source & NEGATIONS and _negated(said) & source:
+        return f"a 'not' added before '{sorted(_negated(said) & source)[0]}'"
+    return None
+
+
 def _cited(sentence: str, k: int) -> tuple[str, list[int]]:
     numbers: list[int] = []
     for group in CITATION_RE.findall(sentence):
@@ -115,10 +175,13 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
         cited_numbers = set().union(*(numbers_in(by_n[n].text) for n in cited)) if cited else set()
         missing_numbers = numbers_in(bare) - cited_numbers - given
         misplaced = numbers_from_other_rows(bare, [by_n[n] for n in cited]) - given
-        if not supported or missing_numbers or misplaced:
+        altered = altered_claims(bare, [by_n[n] for n in cited])
+        if not supported or missing_numbers or misplaced or altered:
             reason = f" (numbers not in cited passage: {', '.join(sorted(missing_numbers))})" if missing_numbers else ""
             if misplaced:
                 reason += f" (numbers from another table row: {', '.join(sorted(misplaced))})"
+            if altered:
+                reason += f" (the cited passage says otherwise: {'; '.join(altered)})"
             unsupported.append(bare + reason)
         for n in cited:
             if n not in citations:

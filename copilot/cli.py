@@ -218,6 +218,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         row = result[mode]
         values = [row["recall@1"], row["recall@5"], row["recall@10"], row["mrr"], row["ndcg@10"], row["ms_per_query"]]
         print(f"{mode:<8} " + " ".join(f"{v:>10}" for v in values))
+    if len(result["by_gold_kind"]) > 1:
+        for kind, scores in result["by_gold_kind"].items():
+            print(f"  questions answered from {kind} ({scores['questions']}), recall@1 / @5: " + ", ".join(
+                f"{mode} {scores[mode]['recall@1']} / {scores[mode]['recall@5']}"
+                for mode in ("dense", "keyword", "hybrid", "copilot")))
     for miss in result["copilot_misses_at_5"]:
         print(f"  miss@5 {miss['id']}: {miss['question']} (rank {miss['rank']})")
     return 0

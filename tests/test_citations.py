@@ -42,6 +42,19 @@ def test_a_value_taken_from_another_table_row_is_flagged() -> None:
     assert not right.unsupported
 
 
+def test_a_copied_sentence_that_flips_a_value_or_drops_a_not_is_flagged() -> None:
+    homing = passage(1, "Can hold the values YES / NO. The default value for this parameter is NO.")
+    flipped = check("The default value for this parameter is YES [1].", [homing])
+    assert len(flipped.unsupported) == 1 and "'no' made 'yes'" in flipped.unsupported[0]
+    assert not check("The default value for this parameter is NO [1].", [homing]).unsupported
+    drain = passage(1, "If the level is low, do not start the burner. Replace the seal if it leaks, and do not reuse "
+                       "the O-rings.")
+    dropped = check("If the level is low, start the burner [1].", [drain])
+    assert len(dropped.unsupported) == 1 and "a 'not' dropped before 'start'" in dropped.unsupported[0]
+    assert not check("If the level is low, never start the burner [1].", [drain]).unsupported
+    assert not check("Replace the seal if it leaks [1].", [drain]).unsupported  # the "not" was about the O-rings
+
+
 def test_an_uncited_sentence_is_attributed_to_the_passage_that_supports_it() -> None:
     result = check("Heat the new bearings to 110 °C on an induction heater.", PASSAGES)
     assert [c.n for c in result.citations] == [2] and not result.unsupported

@@ -60,3 +60,30 @@ def test_search_queries_file_prints_one_json_line_per_query(tmp_path, tiny_corpu
     assert [line["query"] for line in lines] == ["seal gland torque", "E105 meaning"]
     hit = lines[0]["hits"][0]
     assert {"source", "path", "page", "section", "chunk_id", "score", "text"} <= set(hit)
+
+
+def test_eval_retrieval_scores_each_mode_and_documents_apart_from_records(tmp_path, tiny_corpus, capsys,
+                                                                          monkeypatch) -> None:
+    import json
+
+    from tests.fakes import HashingEmbedder
+
+    monkeypatch.setattr("index.embeddings.make_embedder", lambda *a, **k: HashingEmbedder(64))
+    assert main(["index", "build", str(tiny_corpus), "--index", str(tmp_path / "idx"), "--embedder", "fake"]) == 0
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "m1", "question": "seal gland nuts torque", "answerable": True,
+         "gold": [{"source": "pump_manual.md", "quote": "25 N·m"}]},
+        {"id": "w1", "question": "P-902 NDE bearing hot", "answerable": True,
+         "gold": [{"source": "work_orders.csv", "section": "WO-24-0002"}]},
+        {"id": "u1", "question": "labyrinth ring part number", "answerable": False, "gold": []},
+    ]) + "\n")
+    capsys.readouterr()
+    assert main(["eval", "retrieval", "--qa", str(qa), "--index", str(tmp_path / "idx"), "--embedder", "fake",
+                 "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["questions"] == 2  # the unanswerable one has no gold to find
+    assert {"dense", "keyword", "hybrid", "copilot"} <= set(result)
+    kinds = result["by_gold_kind"]
+    assert kinds["documents"]["questions"] == kinds["records"]["questions"] == 1
+    assert kinds["documents"]["keyword"]["recall@5"] == 1.0  # "seal gland nuts torque" is the torque row's words

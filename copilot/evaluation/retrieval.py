@@ -72,6 +72,11 @@ def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> di
     from copilot.retrieval import Retriever
 
     retriever = Retriever(loaded, cfg.retrieval)
+    # Questions answered from documents (manuals, tables) and from records (work orders, logs) are scored apart too:
+    # a documentation set without records is compared with the first kind.
+    records = {c.source for c in loaded.chunks if c.doc_type in ("work_order", "log")}
+    kinds = ["records" if item["gold"][0].get("source") in records else "documents" for item in items]
+    by_kind: dict[str, dict[str, Any]] = {kind: {"questions": kinds.count(kind)} for kind in sorted(set(kinds))}
     for mode in ("dense", "keyword", "hybrid", "copilot"):
         ranks: list[int | None] = []
         started = time.perf_counter()
@@ -82,6 +87,9 @@ def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> di
                 misses.append({"id": item.get("id"), "question": item["question"], "rank": rank})
         results[mode] = score_ranks(ranks) | {
             "ms_per_query": round(1000 * (time.perf_counter() - started) / len(items), 1)}
+        for kind, scores in by_kind.items():
+            scores[mode] = score_ranks([r for r, k in zip(ranks, kinds, strict=True) if k == kind])
+    results["by_gold_kind"] = by_kind
     results["copilot_misses_at_5"] = misses
     return results
 
