@@ -9,6 +9,11 @@ def test_wrapped_prose_is_joined_into_its_sentences() -> None:
     assert unwrap(text) == text.replace("\n", " ")
 
 
+def test_a_word_broken_at_a_hyphen_is_one_word_again() -> None:
+    text = "The engine-driven fuel pump delivers fuel at high-\npressure to the carburettor and nozzles."
+    assert unwrap(text) == "The engine-driven fuel pump delivers fuel at high-pressure to the carburettor and nozzles."
+
+
 def test_list_items_steps_rows_fields_and_fences_keep_their_lines() -> None:
     text = ("Before you start:\n"
             "- isolate the pump\n"

@@ -50,7 +50,10 @@ def unwrap(text: str) -> str:
             in_fence = in_fence != fence
             out.append(line)
         elif out and _joins(above, line, width):
-            out[-1] = f"{out[-1]} {line.strip()}"
+            # A word broken at a hyphen ("high-" / "pressure") is one word again; the hyphen stays, since most are
+            # compounds, and the keyword index also reads a hyphenated word without its hyphen.
+            glue = "" if re.search(r"[A-Za-z]-$", above) and line.lstrip()[:1].islower() else " "
+            out[-1] = f"{out[-1]}{glue}{line.strip()}"
         else:
             out.append(line)
         above = "" if fence else line
