@@ -20,6 +20,7 @@ CITATION_RE = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
 # A number as a claim: not part of an identifier such as CP-80, P-101, E105 or M12.
 NUMBER_RE = re.compile(r"(?<![\w.\-/])(\d+(?:[.,]\d+)*)(?![\w\-])")
+ENUMERATOR_RE = re.compile(r"^\W*\d{1,2}[.)]?\W*$")
 MIN_SUPPORT = 0.5  # share of a sentence's content tokens found in the cited passage
 
 
@@ -165,7 +166,7 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
     unsupported: list[str] = []
     for sentence in split_sentences(reply):
         bare, cited = _cited(sentence, k)
-        if not bare:
+        if not bare or ENUMERATOR_RE.match(bare):  # a step number copied from a list ("2 [1].") says nothing
             continue
         if not cited and by_n:
             best = max(by_n.values(), key=lambda p: support(bare, p.text))

@@ -55,6 +55,12 @@ def test_a_copied_sentence_that_flips_a_value_or_drops_a_not_is_flagged() -> Non
     assert not check("Replace the seal if it leaks [1].", [drain]).unsupported  # the "not" was about the O-rings
 
 
+def test_step_numbers_copied_as_sentences_are_dropped_and_a_bare_value_is_kept() -> None:
+    steps = passage(1, "1. Drain the casing. 2. Tighten the seal gland nuts evenly to 25 N·m.")
+    answer = check("Drain the casing [1]. 2 [1]. 25 N·m [1].", [steps])
+    assert answer.text == "Drain the casing [1]. 25 N·m [1]." and not answer.unsupported
+
+
 def test_an_uncited_sentence_is_attributed_to_the_passage_that_supports_it() -> None:
     result = check("Heat the new bearings to 110 °C on an induction heater.", PASSAGES)
     assert [c.n for c in result.citations] == [2] and not result.unsupported
