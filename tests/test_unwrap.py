@@ -50,6 +50,15 @@ def test_safety_notices_stay_first_on_their_line() -> None:
     ]
 
 
+def test_table_rows_of_a_pdf_without_pipes_keep_their_lines() -> None:
+    text = ("Engines of the series share the bore and differ in stroke and in displacement, as\n"
+            "listed:\nModel Bore Stroke Displacement\nO-200 4.06 3.88 201\nO-300 4.06 3.88 301\nO-320 5.13 3.88 320")
+    assert unwrap(text).split("\n") == [
+        "Engines of the series share the bore and differ in stroke and in displacement, as listed:",
+        "Model Bore Stroke Displacement", "O-200 4.06 3.88 201", "O-300 4.06 3.88 301", "O-320 5.13 3.88 320",
+    ]
+
+
 def test_short_complete_lines_are_a_list_without_markers() -> None:
     text = ("The pump is rated for continuous duty at the conditions below and must not\nbe run dry.\n"
             "Pressure 10 bar.\nFlow 5 l/min.")

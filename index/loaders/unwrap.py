@@ -25,7 +25,7 @@ _BLOCK_START = re.compile(
 # Lines complete in themselves, that nothing joins: headings, rules, fences, HTML tags, link definitions.
 _WHOLE = re.compile(r"^\s*(?:#|```|~~~|<|\+$|([-*_=])\1{2,}\s*$|\[[^\]]+\]:)")
 # "brief: Add a line", "Design pressure: 10 bar": a field of a record or a spec list, one per line.
-_FIELD = re.compile(r"^\s*[A-Za-z_][\w-]*(?: [\w-]+){0,2} ?:(?:\s|$)")
+_FIELD = re.compile(r"^\s*[A-Za-z_][\w-]*(?: [\w-]+){0,2} ?:\s+\S")
 _NOTICE_ALONE = re.compile(r"^\s*\**\s*(?:DANGER|WARNING|CAUTION|NOTE|NOTICE|IMPORTANT)\s*\**\s*$")
 _ENDS_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
 # The longest line sets the wrap width; a sentence-ending line this close to it was wrapped, not ended on purpose.
@@ -34,7 +34,13 @@ _MIN_WRAP_WIDTH = 50
 
 
 def _is_row(line: str) -> bool:
-    return "|" in line  # a table row with or without its outer pipes; prose has no use for the character
+    """A table row: with or without its outer pipes (prose has no use for the character), or, in PDF text where the
+    pipes are gone, a line mostly of numbers ("O-200 4.06 3.88 201") or with gaps between columns."""
+    if "|" in line or len(re.findall(r"\S {3,}\S", line.strip())) >= 2:
+        return True
+    tokens = line.split()
+    numbers = sum(1 for t in tokens if re.fullmatch(r"[-+±]?\d[\d.,/:-]*%?", t))
+    return len(tokens) >= 3 and numbers > 0.5 * len(tokens)
 
 
 def unwrap(text: str) -> str:
