@@ -39,6 +39,17 @@ def test_asciidoc_description_lists_read_as_term_and_definition_and_listings_kee
     ]
 
 
+def test_a_pipe_table_without_outer_pipes_is_a_table_with_its_header() -> None:
+    _, blocks = parse_markdown("# Menu\n\nItem|Description|Requirements\n----|-----------|------------\n"
+                               "Reset BLTouch || `BLTOUCH`\nCase Light|Toggle the case light|`CASE_LIGHT`\n\n"
+                               "Use the pipe | in prose.\n")
+    table = next(b for b in blocks if b.kind == "table")
+    assert table.table_header == "| Item|Description|Requirements |\n| ----|-----------|------------ |"
+    assert table.text.split("\n") == ["| Reset BLTouch || `BLTOUCH` |",
+                                      "| Case Light|Toggle the case light|`CASE_LIGHT` |"]
+    assert [b.kind for b in blocks] == ["table", "text"]  # a pipe in prose, with no separator below, is no table
+
+
 def test_markdown_links_read_as_their_labels_and_code_keeps_its_brackets() -> None:
     text = ("# Saving\n\nUse [`M500`](/docs/gcode/M500.html \"M500\") to save, see ![the wiring](img/w.png) and "
             "[the FAQ][faq].\nDrivers: TMC2208<br/>TMC2225. Call `lookup[0](x)` as is.\n\n```\n[kept](as/is)\n```\n")

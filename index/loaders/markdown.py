@@ -101,7 +101,8 @@ def parse_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
             blocks.append(_table_block(table, page, path()))
             table.clear()
 
-    for raw in text.splitlines():
+    lines = text.splitlines()
+    for i, raw in enumerate(lines):
         line = raw.rstrip()
         if not in_fence:
             line = plain_links(line)
@@ -128,9 +129,9 @@ def parse_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
             if level == 1 and not title:
                 title = name
             continue
-        if line.lstrip().startswith("|"):
+        if _table_row(line, bool(table), lines[i + 1] if i + 1 < len(lines) else ""):
             flush_para()
-            table.append(line.strip())
+            table.append(_with_outer_pipes(line.strip()))
             continue
         flush_table()
         if not line.strip():
@@ -144,6 +145,24 @@ def parse_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
     if not blocks and front_matter.strip():  # documentation pages that keep their content in the front matter
         blocks.append(Block(text=front_matter.strip(), page=None, headings=(front_title,) if front_title else ()))
     return title, tuple(blocks)
+
+
+def _table_row(line: str, in_table: bool, below: str) -> bool:
+    """A pipe-table line: "| a | b |", or GFM's form without outer pipes ("a|b") when it heads a table (the line
+    below is the "---|---" separator) or continues one."""
+    stripped = line.strip()
+    if stripped.startswith("|"):
+        return True
+    return "|" in stripped and (in_table or bool(TABLE_SEP_RE.match(below.strip())))
+
+
+def _with_outer_pipes(row: str) -> str:
+    """"a|b" as "| a|b |", so every table row reads the same way downstream (a row starts with "|")."""
+    if not row.startswith("|"):
+        row = "| " + row
+    if not row.endswith("|") or row.endswith("\\|"):
+        row += " |"
+    return row
 
 
 def _table_block(lines: list[str], page: int | None, headings: tuple[str, ...]) -> Block:
