@@ -144,6 +144,18 @@ def _polarity_change(said: list[str], stated: list[str]) -> str | None:
     return None
 
 
+def _readable(sentence: str) -> str:
+    """A table row the model copied with its pipes ("Efficiency, high fire | 92 %") as a technician reads it:
+    "Efficiency, high fire: 92 %"."""
+    if "|" not in sentence:
+        return sentence
+    body, end = re.fullmatch(r"(.*?)\s*([.!?]?)", sentence.strip(), re.DOTALL).groups()  # type: ignore[union-attr]
+    cells = [c.strip() for c in body.strip("| ").split("|") if c.strip()]
+    if not cells:
+        return sentence
+    return (f"{cells[0]}: {'; '.join(cells[1:])}" if len(cells) > 1 else cells[0]) + end
+
+
 def _cited(sentence: str, k: int) -> tuple[str, list[int]]:
     numbers: list[int] = []
     for group in CITATION_RE.findall(sentence):
@@ -188,6 +200,7 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
             if n not in citations:
                 p = by_n[n]
                 citations[n] = Citation(n, p.source, p.page, p.section, p.chunk_id, best_quote(bare, p.text))
+        bare = _readable(bare)
         marks = "".join(f" [{n}]" for n in cited)
         if marks and bare[-1] in ".!?":
             out_sentences.append(bare[:-1] + marks + bare[-1])

@@ -61,6 +61,13 @@ def test_step_numbers_copied_as_sentences_are_dropped_and_a_bare_value_is_kept()
     assert answer.text == "Drain the casing [1]. 25 N·m [1]." and not answer.unsupported
 
 
+def test_a_table_row_copied_with_its_pipes_reads_as_label_and_values() -> None:
+    table = passage(1, "| Efficiency with economiser, high fire | 92 % (net calorific value) |")
+    answer = check("Efficiency with economiser, high fire | 92 % (net calorific value) [1].", [table])
+    assert answer.text == "Efficiency with economiser, high fire: 92 % (net calorific value) [1]."
+    assert not answer.unsupported
+
+
 def test_an_uncited_sentence_is_attributed_to_the_passage_that_supports_it() -> None:
     result = check("Heat the new bearings to 110 °C on an induction heater.", PASSAGES)
     assert [c.n for c in result.citations] == [2] and not result.unsupported
