@@ -50,6 +50,17 @@ def test_a_pipe_table_without_outer_pipes_is_a_table_with_its_header() -> None:
     assert [b.kind for b in blocks] == ["table", "text"]  # a pipe in prose, with no separator below, is no table
 
 
+def test_printed_page_labels_are_stripped_only_where_they_count_the_pages() -> None:
+    from index.loaders.pdf import strip_page_labels
+
+    pages = ["10-1 Reciprocating Engine Overhaul", "10-2 Figure 10-1. Engine on a stand.", "10-3 Visual inspection",
+             "Blank page"]
+    assert [p.strip() for p in strip_page_labels(pages)] == [
+        "Reciprocating Engine Overhaul", "Figure 10-1. Engine on a stand.", "Visual inspection", "Blank page"]
+    steps = ["7 bolts hold the cover.", "The pump.", "Torque to 25 N·m.", "Check 4"]  # numbers that count nothing
+    assert strip_page_labels(steps) == steps
+
+
 def test_markdown_links_read_as_their_labels_and_code_keeps_its_brackets() -> None:
     text = ("# Saving\n\nUse [`M500`](/docs/gcode/M500.html \"M500\") to save, see ![the wiring](img/w.png) and "
             "[the FAQ][faq].\nDrivers: TMC2208<br/>TMC2225. Call `lookup[0](x)` as is.\n\n```\n[kept](as/is)\n```\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from index.errors import DocumentLoadError
@@ -39,4 +40,37 @@ def parse_pdf(path: Path) -> tuple[str, tuple[Block, ...]]:
     if not any(p.strip() for p in pages):
         raise DocumentLoadError(path, "PDF has no extractable text (scanned images?): run OCR on it first")
     title = meta_title.strip() or path.stem.replace("_", " ")
-    return parse_text("", pages=pages, title=title)
+    return parse_text("", pages=strip_page_labels(pages), title=title)
+
+
+# A printed page label: "27", "10-27", "A-3", "6.14" (its last number counts the pages).
+_LABEL_RE = re.compile(r"(?:[A-Z]?\d{0,3}[-–.])?(\d{1,4})")
+
+
+def strip_page_labels(pages: list[str]) -> list[str]:
+    """Page texts without the printed page number that starts or ends each page ("10-27 When the magneto check...").
+
+    A label is recognised by its count: on at least 60% of the pages (and three or more), the first (or last) word's
+    last number is the page's own number plus one fixed offset. Only those words are removed, so a page that happens to
+    begin with a number keeps it.
+    """
+    cleaned = list(pages)
+    for position in (0, -1):
+        words = [p.split() for p in cleaned]
+        offsets = {}
+        for number, page_words in enumerate(words, start=1):
+            match = _LABEL_RE.fullmatch(page_words[position]) if page_words else None
+            if match:
+                offsets[number] = int(match.group(1)) - number
+        if not offsets:
+            continue
+        common = max(set(offsets.values()), key=list(offsets.values()).count)
+        labelled = [n for n, off in offsets.items() if off == common]
+        if len(labelled) < 3 or len(labelled) < 0.6 * len(pages):
+            continue
+        for number in labelled:
+            text = cleaned[number - 1]
+            label = words[number - 1][position]
+            cleaned[number - 1] = (text.lstrip()[len(label):] if position == 0
+                                   else text.rstrip()[: -len(label)])
+    return cleaned
