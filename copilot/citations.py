@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from copilot.extractive import is_row
 from copilot.records import Citation, Passage
 from index.normalize import tokenize
 
@@ -72,7 +73,7 @@ def numbers_from_other_rows(sentence: str, passages: Sequence[Passage]) -> set[s
     rows: list[set[str]] = []
     prose: set[str] = set()
     for line in (line for p in passages for line in p.text.splitlines()):
-        if line.lstrip().startswith("|"):
+        if line.lstrip().startswith("|") or is_row(line):  # a PDF's rows have no outer pipes
             rows.append(numbers_in(line))
         else:
             prose |= numbers_in(line)

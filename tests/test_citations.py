@@ -40,6 +40,9 @@ def test_a_value_taken_from_another_table_row_is_flagged() -> None:
     assert len(mixed.unsupported) == 1 and "another table row: 100, 90" in mixed.unsupported[0]
     right = check("winding_temp_c: Normal 80 °C to 115 °C; Alarm 135 °C; Trip 150 °C [3].", [SETPOINTS])
     assert not right.unsupported
+    pdf = passage(3, "\n".join(line.strip("| ") for line in SETPOINTS.text.splitlines()))  # rows as a PDF gives them
+    mixed = check("winding_temp_c: Normal 80 °C to 115 °C; Alarm 90 °C to 100 °C; Trip 150 °C [3].", [pdf])
+    assert len(mixed.unsupported) == 1 and "another table row: 100, 90" in mixed.unsupported[0]
 
 
 def test_a_copied_sentence_that_flips_a_value_or_drops_a_not_is_flagged() -> None:
