@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from copilot.extractive import is_row
+from copilot.extractive import is_row, split_row
 from copilot.records import Citation, Passage
 from index.normalize import tokenize
 
@@ -73,7 +73,7 @@ def numbers_from_other_rows(sentence: str, passages: Sequence[Passage]) -> set[s
     rows: list[set[str]] = []
     prose: set[str] = set()
     for line in (line for p in passages for line in p.text.splitlines()):
-        if line.lstrip().startswith("|") or is_row(line):  # a PDF's rows have no outer pipes
+        if is_row(line):  # "| a | b |", and a PDF's "a | b | c" without outer pipes
             rows.append(numbers_in(line))
         else:
             prose |= numbers_in(line)
@@ -138,10 +138,12 @@ def _polarity_change(said: list[str], stated: list[str]) -> str | None:
         here, there = claim & group, source & group
         if here and there and not here & there:
             return f"'{'/'.join(sorted(there))}' made '{'/'.join(sorted(here))}'"
-    if not claim & NEGATIONS and _negated(stated) & claim:
-        return f"a 'not' dropped before '{sorted(_negated(stated) & claim)[0]}'"
-    if not source & NEGATIONS and _negated(said) & source:
-        return f"a 'not' added before '{sorted(_negated(said) & source)[0]}'"
+    dropped = _negated(stated) & claim if not claim & NEGATIONS else set()
+    if dropped:
+        return f"a 'not' dropped before '{min(dropped)}'"
+    added = _negated(said) & source if not source & NEGATIONS else set()
+    if added:
+        return f"a 'not' added before '{min(added)}'"
     return None
 
 
@@ -151,7 +153,7 @@ def _readable(sentence: str) -> str:
     if "|" not in sentence:
         return sentence
     body, end = re.fullmatch(r"(.*?)\s*([.!?]?)", sentence.strip(), re.DOTALL).groups()  # type: ignore[union-attr]
-    cells = [c.strip() for c in body.strip("| ").split("|") if c.strip()]
+    cells = [c for c in split_row(body) if c]
     if not cells:
         return sentence
     return (f"{cells[0]}: {'; '.join(cells[1:])}" if len(cells) > 1 else cells[0]) + end
