@@ -12,7 +12,7 @@ from index.precision import check_precision
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-CHUNKER_VERSION = 11  # bump when loading, chunking or chunk ids change, so existing indexes are re-chunked
+CHUNKER_VERSION = 12  # bump when loading, chunking or chunk ids change, so existing indexes are re-chunked
 
 
 @dataclass(frozen=True)

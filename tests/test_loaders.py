@@ -135,3 +135,10 @@ def test_yaml_front_matter_gives_the_title_and_inner_blocks_give_sections() -> N
     assert title == "Filament Sensor"
     assert blocks[0].headings == ("Filament Sensor",) and blocks[0].text == "Body text here."
     assert blocks[-1].headings[-1] == "Filament Change" and blocks[-1].text == "Park the head."
+
+
+def test_heading_markup_goes_but_an_options_underscores_stay() -> None:
+    text = ("# Probes\n\n#### Z_ENDSTOP_SERVO_NR\n\nServo arm probe.\n\n## **Bold** and _italic_ `M3I`:\n\nBody.\n")
+    _, blocks = parse_markdown(text)
+    assert blocks[0].headings == ("Probes", "Z_ENDSTOP_SERVO_NR")
+    assert blocks[1].headings == ("Probes", "Bold and italic M3I:")

@@ -174,8 +174,17 @@ def _table_block(lines: list[str], page: int | None, headings: tuple[str, ...]) 
     return Block(text="\n".join(rows), page=page, headings=headings, kind="table", table_header=header)
 
 
+EMPHASIS_RE = re.compile(r"(?<![\w*])(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+
+
 def _strip_inline(text: str) -> str:
-    return re.sub(r"[*_`]+", "", text).strip()
+    """A heading's text without inline markup: code ticks and emphasis go, but an identifier's own underscores stay
+    ("Z_ENDSTOP_SERVO_NR" is an option users search for; as in CommonMark, intraword "_" is not emphasis)."""
+    previous = None
+    text = text.replace("`", "")
+    while previous != text:  # nested emphasis, "**_both_**"
+        previous, text = text, EMPHASIS_RE.sub(r"\2", text)
+    return text.strip()
 
 
 def find_assets(blocks: Iterable[Block]) -> tuple[str, ...]:
