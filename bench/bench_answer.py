@@ -1,8 +1,10 @@
 """Answer latency with the default model on 2 cores: time to first token and whole answer, p50/p95.
 
 Run: .venv/bin/python bench/bench_answer.py [--index DIR] [-n 20] [--out bench/results/answer.json]
+         [--config FILE] [--set generation.backend=openai --set generation.endpoint=http://127.0.0.1:8080/v1 ...]
 Uses the first N answerable questions of corpus/eval/qa.jsonl that go to the language model (fault-code questions,
-answered from the code table without a model, are reported separately).
+answered from the code table without a model, are reported separately). `--config`/`--set` choose the backend, so
+the same questions run through transformers and through a served model (llama.cpp's server, vLLM) side by side.
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ def main() -> None:
     parser.add_argument("--index", help="index directory (default $COPILOT_HOME/index)")
     parser.add_argument("-n", type=int, default=20)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "answer.json"))
+    parser.add_argument("--config", help="YAML config file (e.g. an openai backend)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="config override, e.g. generation.backend=openai (repeatable)")
     args = parser.parse_args()
 
     from copilot import Copilot, load_config
 
-    overrides = {"index_dir": args.index} if args.index else {}
-    copilot = Copilot.load(load_config(None, overrides))
+    overrides: dict[str, object] = {"index_dir": args.index} if args.index else {}
+    overrides |= dict(item.split("=", 1) for item in args.set)
+    copilot = Copilot.load(load_config(args.config, overrides))
     questions = [json.loads(line) for line in (ROOT / "corpus" / "eval" / "qa.jsonl").read_text().splitlines()]
     questions = [q["question"] for q in questions if q["answerable"]]
     copilot.ask(questions[0])  # warm-up: loads the model
@@ -63,6 +69,7 @@ def main() -> None:
         "answer_p50_s": round(statistics.median(total), 2), "answer_p95_s": round(percentile(total, .95), 2),
         "prompt_tokens_p50": statistics.median(prompt_tokens) if prompt_tokens else None,
         "max_new_tokens": copilot.cfg.generation.max_new_tokens, "routes": routes,
+        "backend": copilot.cfg.generation.backend,
     }
     print(json.dumps(result, indent=1))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -92,7 +92,8 @@ class Copilot:
 
     def search(self, query: str, k: int = 5, asset: str | None = None) -> list[Hit]:
         """Hybrid search without generation."""
-        return self.index.search(query, k=k, asset=asset, candidates=self.cfg.retrieval.candidates)
+        return self.index.search(query, k=k, asset=asset, candidates=self.cfg.retrieval.candidates,
+                                 fusion=self.cfg.retrieval.fusion)
 
     def analyse(self, data: str | Path | pd.DataFrame, asset: str | None = None, *,
                 fit: str | Path | pd.DataFrame | None = None, fit_rows: int | None = None,

@@ -103,7 +103,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CopilotError("give a query, or --queries FILE")
     for query in queries:
         hits = loaded.search(query, k=args.k, asset=args.asset, candidates=cfg.retrieval.candidates,
-                             doc_types=args.type, sources=args.source)
+                             doc_types=args.type, sources=args.source, fusion=cfg.retrieval.fusion)
         if args.json:
             print(json.dumps({"query": query, "hits": [_hit_dict(h) for h in hits]}, ensure_ascii=False))
             continue
@@ -205,24 +205,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.what != "retrieval":
         raise CopilotError(f"`copilot eval {args.what}` is not yet available; `eval retrieval`, `eval qa` and "
                            "`eval normalisation` are")
-    from copilot.evaluation.retrieval import evaluate_retrieval
+    from copilot.evaluation.retrieval import evaluate_retrieval, modes
 
-    result = evaluate_retrieval(Path(args.qa), _index_dir(args), _config(args))
+    cfg = _config(args)
+    result = evaluate_retrieval(Path(args.qa), _index_dir(args), cfg)
     if args.json:
         print(json.dumps(result))
         return 0
     print(f"{result['questions']} answerable questions, {result['chunks']} chunks in {result['index']}")
-    print(f"{'mode':<8} " + " ".join(f"{k:>10}" for k in ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10",
-                                                          "ms/query")))
-    for mode in ("dense", "keyword", "hybrid", "copilot"):
+    print(f"{'mode':<14} " + " ".join(f"{k:>10}" for k in ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10",
+                                                            "ms/query")))
+    for mode in modes(cfg):
         row = result[mode]
         values = [row["recall@1"], row["recall@5"], row["recall@10"], row["mrr"], row["ndcg@10"], row["ms_per_query"]]
-        print(f"{mode:<8} " + " ".join(f"{v:>10}" for v in values))
+        label = f"hybrid ({cfg.retrieval.fusion})" if mode == "hybrid" else mode.replace("_", " (") + (
+            ")" if "_" in mode else "")
+        print(f"{label:<14} " + " ".join(f"{v:>10}" for v in values))
     if len(result["by_gold_kind"]) > 1:
         for kind, scores in result["by_gold_kind"].items():
             print(f"  questions answered from {kind} ({scores['questions']}), recall@1 / @5: " + ", ".join(
                 f"{mode} {scores[mode]['recall@1']} / {scores[mode]['recall@5']}"
-                for mode in ("dense", "keyword", "hybrid", "copilot")))
+                for mode in modes(cfg)))
     for miss in result["copilot_misses_at_5"]:
         print(f"  miss@5 {miss['id']}: {miss['question']} (rank {miss['rank']})")
     return 0

@@ -36,6 +36,7 @@ class RetrievalConfig:
     candidates: int = 50  # depth of each ranking before fusion
     min_score: float = 0.30  # cosine similarity; below this a passage is not evidence
     asset_scope: bool = True  # a named asset limits the search to its own documents plus untagged general ones
+    fusion: str = "convex"  # convex (weighted max-normalised scores) | rrf (reciprocal rank); index/search.py
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -44,6 +45,8 @@ class RetrievalConfig:
             raise ValueError(f"candidates must be >= top_k, got {self.candidates} < {self.top_k}")
         if not -1.0 <= self.min_score <= 1.0:
             raise ValueError(f"min_score is a cosine similarity in [-1, 1], got {self.min_score}")
+        if self.fusion not in ("convex", "rrf"):
+            raise ValueError(f"fusion must be 'convex' or 'rrf', got {self.fusion!r}")
 
 
 @dataclass(frozen=True)

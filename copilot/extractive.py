@@ -109,12 +109,14 @@ def best_lines(question: str, passages: Sequence[Passage], limit: int = 2,
     slot = answerability.requested_slot(question)
     lines: list[Line] = []
     for rank, passage in enumerate(passages):
+        topic = set(tokenize(passage.section or "")) if passage.doc_type in ("manual", "text") else set()
         for text in candidate_lines(passage):
             if not answerability.fills(slot, text):
                 continue
-            covered = wanted & set(tokenize(text))
-            if not covered:
+            said = set(tokenize(text))
+            if not wanted & said:
                 continue
+            covered = wanted & (said | topic)
             score = sum(weight(t) for t in covered) / total - 0.02 * rank
             lines.append(Line(text, passage, score))
     lines.sort(key=lambda line: -line.score)

@@ -17,9 +17,9 @@ from copilot.config import RetrievalConfig
 from copilot.query import QueryPlan, plan_query, without_recency
 from copilot.records import Passage
 from index.records import Chunk, Hit
-from index.search import RRF_K, HybridIndex
+from index.search import HybridIndex
 
-VOTE = 1.0 / (RRF_K + 1)  # one first-place vote in reciprocal-rank fusion
+VOTE = 1.0  # a first place: fused scores are in these units, whichever fusion (index/search.py)
 SIDES = {"manual": ("manual", "table", "text"), "work_order": ("work_order",), "log": ("log",)}
 
 
@@ -60,7 +60,8 @@ class Retriever:
             recency = plan.recency and side != "manual"
             hits = self.index.search(query, k=depth, doc_types=SIDES[side], candidates=self.cfg.candidates,
                                      where=partial(_admits, scope=scope, days=days if side != "manual" else ()),
-                                     keyword_query=without_recency(query) if recency else None)
+                                     keyword_query=without_recency(query) if recency else None,
+                                     fusion=self.cfg.fusion)
             if recency:
                 hits = _newest_first(hits)
             for rank, hit in enumerate(hits):

@@ -169,7 +169,7 @@ class CopilotService:
         """Hybrid search with the same filters as `copilot search`."""
         copilot = self.copilot
         return copilot.index.search(query, k=k, asset=asset or None, doc_types=doc_types, sources=sources,
-                                    candidates=copilot.cfg.retrieval.candidates)
+                                    candidates=copilot.cfg.retrieval.candidates, fusion=copilot.cfg.retrieval.fusion)
 
     def analyse(self, data: str | Path | pd.DataFrame, asset: str | None = None,
                 fit_rows: int | None = None) -> AnomalyReport:

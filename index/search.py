@@ -1,8 +1,19 @@
-"""Hybrid search over a built index: FAISS cosine + BM25 on normalised tokens, fused by reciprocal rank.
+"""Hybrid search over a built index: FAISS cosine + BM25 on normalised tokens, fused into one ranking.
 
-Dense vectors catch paraphrase ("pump screaming" ~ "cavitation noise"); keywords catch exact codes, part numbers and
-asset ids ("E103", "80-MS-2", "P-101") that embeddings blur. Reciprocal-rank fusion needs no score calibration
-between the two. Metadata filters (asset, document type, source) apply before ranking.
+Dense vectors catch paraphrase ("pump screaming" ~ "cavitation noise"); keywords catch exact codes, part numbers,
+option names and asset ids ("E103", "80-MS-2", "Z_ENDSTOP_SERVO_NR", "P-101") that embeddings blur. Two fusions:
+
+- "convex" (default): every candidate either side found is scored on both sides, each side's score divided by its
+  best candidate's (BM25 and cosine both have 0 as their floor), and the two added with weights
+  (Bruch et al., "An Analysis of Fusion Functions for Hybrid Retrieval", 2023). A keyword match that stands far
+  above the rest keeps its lead even when the embedder missed it.
+- "rrf": reciprocal-rank fusion (Cormack et al.), which uses ranks only and so favours chunks both sides rank
+  moderately over one that a single side ranks first.
+
+On the project's own evaluation the two tie; on Marlin's documentation convex fusion finds the answer first on more
+questions (README, "Fusion"). Scores are in first-place units: a keyword side's best candidate is worth 1.0 in either
+fusion, so votes added downstream (copilot/retrieval.py) mean the same in both. Metadata filters (asset, document
+type, source) apply before ranking.
 """
 
 from __future__ import annotations
@@ -26,7 +37,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+FUSIONS = ("convex", "rrf")
 RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
+# Convex fusion: weight of each side's max-normalised score. Dense at half the keyword side: chosen on corpus/eval and
+# eval/marlin_qa.jsonl from 1.5, 1.0, 0.7 and 0.5 (README, "Fusion"); 0.5 and 0.7 were within a question or two.
+DENSE_WEIGHT = 0.5
+KEYWORD_WEIGHT = 1.0
 
 
 class HybridIndex:
@@ -70,39 +86,41 @@ class HybridIndex:
 
     def search(self, query: str, k: int = 5, *, asset: str | None = None, doc_types: Iterable[str] | None = None,
                sources: Iterable[str] | None = None, where: Callable[[Chunk], bool] | None = None,
-               candidates: int = 50, keyword_query: str | None = None) -> list[Hit]:
-        """Top-k chunks for `query` by reciprocal-rank fusion of dense and keyword rankings.
+               candidates: int = 50, keyword_query: str | None = None, fusion: str = "convex") -> list[Hit]:
+        """Top-k chunks for `query`, the dense and keyword rankings fused by `fusion` ("convex" or "rrf").
 
         Filters: `asset` (chunks tagged with that asset), `doc_types`, `sources` (file names or paths), and any
         predicate `where`; all apply before ranking. `keyword_query`, when given, is what the keyword side matches
         instead of `query` (the question less words that are not content, such as "last" in "last time").
+        `candidates` is the depth of each side's ranking; the fused ranking draws on both lists.
         """
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
         if not self.chunks or not query.strip():
             return []
         allowed = self._filter(asset, doc_types, sources, where)
         vector = self.embed_query(query)
         dense = self.dense_ranking(vector, candidates, allowed)
-        keyword = self.keyword_ranking(query if keyword_query is None else keyword_query, candidates, allowed)
-        fused: dict[str, float] = {}
-        for ranking in (dense, keyword):
-            for rank, (chunk_id, _) in enumerate(ranking):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        dense_score = dict(dense)
-        keyword_score = dict(keyword)
-        dense_rank = {cid: r for r, (cid, _) in enumerate(dense)}
-        keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword)}
-        ordered = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
+        bm25 = self.keyword_scores(query if keyword_query is None else keyword_query)
+        keyword = self._keyword_top(bm25, candidates, allowed)
+        union = list(dict.fromkeys([cid for cid, _ in dense] + [cid for cid, _ in keyword]))
+        cosines = dict(dense)
+        for chunk_id in union:  # found by keywords only: its cosine too (the abstention signal, and convex fusion)
+            if chunk_id not in cosines:
+                cosines[chunk_id] = self.cosine(vector, chunk_id)
+        keyword_score = {cid: float(bm25[self.position[cid]]) for cid in union if bm25[self.position[cid]] > 0}
+        if fusion == "rrf":
+            fused = _reciprocal_rank(dense, keyword)
+        else:
+            fused = _convex(union, cosines, keyword_score)
+        dense_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
+        keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, start=1)}
         hits = []
-        for chunk_id in ordered:
-            ranks = {}
-            if chunk_id in dense_rank:
-                ranks["dense"] = dense_rank[chunk_id] + 1
-            if chunk_id in keyword_rank:
-                ranks["keyword"] = keyword_rank[chunk_id] + 1
-            cosine = dense_score.get(chunk_id)
-            if cosine is None:  # found by keywords only: still report its cosine, the abstention signal
-                cosine = self.cosine(vector, chunk_id)
-            hits.append(Hit(self.by_id[chunk_id], fused[chunk_id], cosine, keyword_score.get(chunk_id), ranks))
+        for chunk_id in sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]:
+            ranks = {side: rank[chunk_id] for side, rank in (("dense", dense_rank), ("keyword", keyword_rank))
+                     if chunk_id in rank}
+            hits.append(Hit(self.by_id[chunk_id], fused[chunk_id], cosines[chunk_id], keyword_score.get(chunk_id),
+                            ranks))
         return hits
 
     def _filter(self, asset: str | None, doc_types: Iterable[str] | None, sources: Iterable[str] | None,
@@ -129,6 +147,9 @@ class HybridIndex:
             self._query_cache[query] = vector
         return vector
 
+    def clear_query_cache(self) -> None:
+        self._query_cache.clear()
+
     def dense_ranking(self, vector: np.ndarray, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine) best first; with a filter, searches deep enough to fill n allowed hits."""
         depth = n if allowed is None else len(self.chunks)
@@ -137,15 +158,20 @@ class HybridIndex:
             ranked = [(cid, s) for cid, s in ranked if cid in allowed]
         return ranked[:n]
 
-    def keyword_ranking(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """(chunk_id, BM25) best first, only chunks sharing at least one query token."""
+    def keyword_scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for `query`'s normalised tokens (zeros when it has none)."""
         tokens = tokenize_query(query)
         if not tokens:
-            return []
-        scores = np.asarray(self.bm25.get_scores(tokens), dtype=float)
-        order = np.argsort(-scores, kind="stable")
-        ranked = []
-        for i in order:
+            return np.zeros(len(self.chunks))
+        return np.asarray(self.bm25.get_scores(tokens), dtype=float)
+
+    def keyword_ranking(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, BM25) best first, only chunks sharing at least one query token."""
+        return self._keyword_top(self.keyword_scores(query), n, allowed)
+
+    def _keyword_top(self, scores: np.ndarray, n: int, allowed: set[str] | None) -> list[tuple[str, float]]:
+        ranked: list[tuple[str, float]] = []
+        for i in np.argsort(-scores, kind="stable"):
             if scores[i] <= 0:
                 break
             chunk_id = self.chunks[int(i)].chunk_id
@@ -180,3 +206,24 @@ class HybridIndex:
             "skipped": self.manifest.skipped,
             "updated": self.manifest.updated,
         }
+
+
+def _reciprocal_rank(dense: list[tuple[str, float]], keyword: list[tuple[str, float]]) -> dict[str, float]:
+    """Sum over the two rankings of (k + 1) / (k + rank): a first place is worth 1.0."""
+    fused: dict[str, float] = {}
+    for ranking in (dense, keyword):
+        for rank, (chunk_id, _) in enumerate(ranking, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + (RRF_K + 1) / (RRF_K + rank)
+    return fused
+
+
+def _convex(union: list[str], cosines: dict[str, float], keyword: dict[str, float]) -> dict[str, float]:
+    """Weighted sum of each side's score over its best candidate's; a side with no positive score adds nothing."""
+    top_cosine = max((cosines[cid] for cid in union), default=0.0)
+    top_keyword = max(keyword.values(), default=0.0)
+    fused = {}
+    for chunk_id in union:
+        dense = max(cosines[chunk_id], 0.0) / top_cosine if top_cosine > 0 else 0.0
+        lexical = keyword.get(chunk_id, 0.0) / top_keyword if top_keyword > 0 else 0.0
+        fused[chunk_id] = DENSE_WEIGHT * dense + KEYWORD_WEIGHT * lexical
+    return fused

@@ -182,3 +182,19 @@ def test_safety_notices_are_signal_words_with_a_colon_or_in_capitals_alone_not_p
             "Caution: hot surface.\nDANGER\nKeep hands clear of the belt.\n")
     assert safety_lines([text]) == ["WARNING: Apply lockout/tagout (1.2) before work.", "CAUTION: hot surface.",
                                     "DANGER: Keep hands clear of the belt."]
+
+
+def test_a_line_counts_the_topic_its_section_heading_names() -> None:
+    from copilot.extractive import best_lines
+
+    # The procedure step never repeats "gearbox": its section heading says it. The schedule row names the gearbox
+    # in its own words but comes from a less specific place; with the heading counted, the step is as good a match.
+    step = Passage(1, "c1", "Change the mineral oil after the first 500 hours, then every 10,000 hours.", "m.md",
+                   "m.md", 6, "6.3 Changing the gearbox oil", 0.6)
+    row = Passage(2, "c2", "| Interval | Task |\n|---|---|\n| 10,000 h | Change gearbox oil (mineral) |", "m.md",
+                  "m.md", 8, "7 Preventive maintenance schedule", 0.5)
+    lines = best_lines("How often does the gearbox get an oil change on mineral oil?", [step, row], idf=IDF)
+    assert lines[0].passage.n == 1
+    # a heading alone never makes a line an answer: the line must say one of the question's words itself
+    off_topic = Passage(1, "c3", "Wear gloves.", "m.md", "m.md", 6, "6.3 Changing the gearbox oil", 0.6)
+    assert best_lines("gearbox oil change interval?", [off_topic], idf=IDF) == []

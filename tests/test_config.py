@@ -21,6 +21,7 @@ def test_default_index_lives_under_copilot_home(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text, message", [
     ("retrieval:\n  topk: 3\n", "unknown key"),
     ("retrieval:\n  top_k: 0\n", "top_k must be >= 1"),
+    ("retrieval:\n  fusion: borda\n", "fusion must be .convex. or .rrf."),
     ("nonsense: {}\n", "unknown config section"),
     ("generation:\n  backend: openai\n", "needs an endpoint"),
 ])

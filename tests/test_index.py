@@ -212,3 +212,29 @@ def test_a_chunking_change_re_chunks_files_from_folders_not_given_and_drops_vani
     ids = [c.chunk_id for c in loaded.chunks]
     assert len(ids) == len(set(ids)) == loaded.vectors.index.ntotal
     assert sync_index([tiny_corpus], index_dir, lambda: fake_embedder, smaller).changed is False
+
+
+def test_convex_fusion_keeps_a_standout_keyword_match_that_rank_fusion_buries() -> None:
+    from index.search import _convex, _reciprocal_rank
+
+    # "opt" is the option the question names: keywords rank it first by a wide margin, the embedder 40th.
+    # "both" is ranked second by each side with middling scores.
+    dense = [("x", 0.60), ("both", 0.58)] + [(f"d{i}", 0.57 - i / 1000) for i in range(37)] + [("opt", 0.40)]
+    keyword = [("opt", 30.0), ("both", 9.0), ("y", 8.0)]
+    cosines = dict(dense) | {"y": 0.2}
+    union = list(dict.fromkeys([c for c, _ in dense] + [c for c, _ in keyword]))
+    rrf = _reciprocal_rank(dense, keyword)
+    convex = _convex(union, cosines, dict(keyword))
+    assert max(rrf, key=lambda c: rrf[c]) == "both"
+    assert max(convex, key=lambda c: convex[c]) == "opt"
+    # scores are in first-place units in both fusions: the keyword side's best is worth 1.0
+    assert rrf["y"] == pytest.approx(61 / 63) and convex["opt"] > 1.0
+
+
+def test_search_fuses_either_way_and_refuses_an_unknown_fusion(tiny_corpus, tmp_path, fake_embedder) -> None:
+    build(tiny_corpus, tmp_path / "idx", fake_embedder)
+    loaded = load(tmp_path / "idx", fake_embedder)
+    for fusion in ("convex", "rrf"):
+        assert "25 N·m" in loaded.search("seal gland nuts torque", k=1, fusion=fusion)[0].chunk.text
+    with pytest.raises(ValueError, match="fusion must be one of convex, rrf"):
+        loaded.search("seal", fusion="borda")

@@ -169,7 +169,8 @@ class AssetWorker:
         """The best relevant manual passage for the query within the asset's scope, else None."""
         retriever = self.copilot.retriever
         hits = self.copilot.index.search(query, k=3, doc_types=MANUAL_TYPES, candidates=retriever.cfg.candidates,
-                                         where=lambda c: not c.assets or asset in c.assets)  # its own or general
+                                         where=lambda c: not c.assets or asset in c.assets,  # its own or general
+                                         fusion=retriever.cfg.fusion)
         return next((to_passage(1, h) for h in hits if retriever.is_relevant(h)), None)
 
     def _plots(self, asset: str, record: dict[str, Any], frames: dict[str, pd.DataFrame]) -> dict[str, str]:

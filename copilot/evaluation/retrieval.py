@@ -1,6 +1,7 @@
 """Retrieval quality on a QA set: recall@1/5/10, MRR and nDCG@10 for dense, keyword, hybrid and copilot.
 
-`hybrid` is plain reciprocal-rank fusion of the two; `copilot` is what `copilot ask` uses: hybrid plus the query plan
+`hybrid` is the two fused by the configured fusion (retrieval.fusion, convex by default), and `hybrid_rrf` or
+`hybrid_convex` by the other one, side by side; `copilot` is what `copilot ask` uses: hybrid plus the query plan
 (named assets, fault codes, dates, history intent; see copilot/retrieval.py).
 
 A retrieved chunk is a hit when it holds the gold quote, or comes from the gold source and the gold page (for records
@@ -77,7 +78,8 @@ def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> di
     records = {c.source for c in loaded.chunks if c.doc_type in ("work_order", "log")}
     kinds = ["records" if item["gold"][0].get("source") in records else "documents" for item in items]
     by_kind: dict[str, dict[str, Any]] = {kind: {"questions": kinds.count(kind)} for kind in sorted(set(kinds))}
-    for mode in ("dense", "keyword", "hybrid", "copilot"):
+    for mode in modes(cfg):
+        loaded.clear_query_cache()  # each mode pays for embedding its questions: ms/query compares
         ranks: list[int | None] = []
         started = time.perf_counter()
         for item in items:
@@ -94,11 +96,18 @@ def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> di
     return results
 
 
+def modes(cfg: CopilotConfig) -> tuple[str, ...]:
+    """The rankings scored, in report order: each side alone, both fusions, then the copilot's."""
+    other = "rrf" if cfg.retrieval.fusion == "convex" else "convex"
+    return "dense", "keyword", "hybrid", f"hybrid_{other}", "copilot"
+
+
 def _ranked(loaded: Any, retriever: Any, question: str, k: int, mode: str, cfg: CopilotConfig) -> list[Chunk]:
     if mode == "copilot":
         return [h.chunk for h in retriever.hits(question, k=k)]
-    if mode == "hybrid":
-        return [h.chunk for h in loaded.search(question, k=k, candidates=cfg.retrieval.candidates)]
+    if mode.startswith("hybrid"):
+        fusion = mode.partition("_")[2] or cfg.retrieval.fusion
+        return [h.chunk for h in loaded.search(question, k=k, candidates=cfg.retrieval.candidates, fusion=fusion)]
     if mode == "dense":
         vector = np.asarray(loaded.embedder.embed_query(question), dtype=np.float32)
         return [loaded.by_id[cid] for cid, _ in loaded.dense_ranking(vector, k)]
