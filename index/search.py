@@ -61,6 +61,7 @@ class HybridIndex:
         self.manifest = manifest
         self.location = location
         self._row_of: dict[str, int] | None = None
+        self._matrix: np.ndarray | None = None  # every stored vector, by FAISS row, for cosines of chosen chunks
         self._query_cache: dict[str, np.ndarray] = {}
         self.bm25 = bm25s.BM25()
         tokens = [tokenize(c.context_text) or ["_empty_"] for c in chunks]
@@ -105,9 +106,9 @@ class HybridIndex:
         keyword = self._keyword_top(bm25, candidates, allowed)
         union = list(dict.fromkeys([cid for cid, _ in dense] + [cid for cid, _ in keyword]))
         cosines = dict(dense)
-        for chunk_id in union:  # found by keywords only: its cosine too (the abstention signal, and convex fusion)
-            if chunk_id not in cosines:
-                cosines[chunk_id] = self.cosine(vector, chunk_id)
+        missing = [cid for cid in union if cid not in cosines]
+        if missing:  # found by keywords only: their cosines too (the abstention signal, and convex fusion)
+            cosines |= dict(zip(missing, self.cosines(vector, missing), strict=True))
         keyword_score = {cid: float(bm25[self.position[cid]]) for cid in union if bm25[self.position[cid]] > 0}
         if fusion == "rrf":
             fused = _reciprocal_rank(dense, keyword)
@@ -180,6 +181,18 @@ class HybridIndex:
                 if len(ranked) >= n:
                     break
         return ranked
+
+    def cosines(self, vector: np.ndarray, chunk_ids: list[str]) -> list[float]:
+        """Cosine similarity of a query vector to stored chunks, from one matrix product over the cached vectors."""
+        if self._matrix is None:
+            index = self.vectors.index
+            self._matrix = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, len(vector)))
+            self._row_of = {v: k for k, v in self.vectors.index_to_docstore_id.items()}
+        assert self._row_of is not None
+        rows = [self._row_of.get(cid) for cid in chunk_ids]
+        found = [r for r in rows if r is not None]
+        scores = dict(zip(found, (self._matrix[found] @ vector).tolist(), strict=True)) if found else {}
+        return [scores[r] if r is not None else 0.0 for r in rows]
 
     def cosine(self, vector: np.ndarray, chunk_id: str) -> float:
         """Cosine similarity of a query vector to one stored chunk (its vector reconstructed from FAISS)."""
