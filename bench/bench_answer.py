@@ -34,9 +34,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from copilot import Copilot, load_config
+    from copilot.config import parse_overrides
 
-    overrides: dict[str, object] = {"index_dir": args.index} if args.index else {}
-    overrides |= dict(item.split("=", 1) for item in args.set)
+    overrides = parse_overrides(args.set) | ({"index_dir": args.index} if args.index else {})
     copilot = Copilot.load(load_config(args.config, overrides))
     questions = [json.loads(line) for line in (ROOT / "corpus" / "eval" / "qa.jsonl").read_text().splitlines()]
     questions = [q["question"] for q in questions if q["answerable"]]

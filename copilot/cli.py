@@ -218,8 +218,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for mode in modes(cfg):
         row = result[mode]
         values = [row["recall@1"], row["recall@5"], row["recall@10"], row["mrr"], row["ndcg@10"], row["ms_per_query"]]
-        label = f"hybrid ({cfg.retrieval.fusion})" if mode == "hybrid" else mode.replace("_", " (") + (
-            ")" if "_" in mode else "")
+        name, _, fusion = mode.partition("_")  # "hybrid" is the configured fusion, "hybrid_rrf" the other one
+        label = f"{name} ({fusion or cfg.retrieval.fusion})" if name == "hybrid" else name
         print(f"{label:<14} " + " ".join(f"{v:>10}" for v in values))
     if len(result["by_gold_kind"]) > 1:
         for kind, scores in result["by_gold_kind"].items():

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from copilot.errors import ConfigError
-from index.config import IndexConfig
+from index.config import FUSIONS, IndexConfig
 
 if TYPE_CHECKING:
     from copilot.detectors.calibration import Calibration
@@ -45,8 +45,8 @@ class RetrievalConfig:
             raise ValueError(f"candidates must be >= top_k, got {self.candidates} < {self.top_k}")
         if not -1.0 <= self.min_score <= 1.0:
             raise ValueError(f"min_score is a cosine similarity in [-1, 1], got {self.min_score}")
-        if self.fusion not in ("convex", "rrf"):
-            raise ValueError(f"fusion must be 'convex' or 'rrf', got {self.fusion!r}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be {' or '.join(map(repr, FUSIONS))}, got {self.fusion!r}")
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,17 @@ def read_yaml_mapping(file: Path, what: str, shape: str, syntax: str = "YAML") -
     if not isinstance(data, dict):
         raise ConfigError(f"{what} {file} must hold {shape}")
     return data
+
+
+def parse_overrides(items: list[str], example: str = "generation.max_new_tokens=60") -> dict[str, Any]:
+    """`--set SECTION.KEY=VALUE` items as dotted overrides, each value read as YAML (60 is a number, true a bool)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise ConfigError(f"bad --set {item!r}: use SECTION.KEY=VALUE, e.g. {example}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
 
 
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> None:

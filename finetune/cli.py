@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from copilot.config import parse_overrides
 from copilot.errors import CopilotError
 from finetune.config import DEFAULT_ADAPTER, load_recipe
 
@@ -81,7 +82,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from finetune.train import train
 
-    recipe = load_recipe(args.recipe, _overrides(args.set))
+    recipe = load_recipe(args.recipe, parse_overrides(args.set, example="train.epochs=1"))
     result = train(recipe, Path(args.data), output_dir=Path(args.out) if args.out else None,
                    resume=not args.no_resume)
     print(f"adapter: {result.adapter_dir}  steps {result.steps}, {result.examples} examples, "
@@ -155,18 +156,6 @@ def _retriever(args: argparse.Namespace) -> Any:
 
     copilot = Copilot.load(index_dir=args.index)
     return lambda question: copilot.retriever.search(question, k=2)
-
-
-def _overrides(items: list[str]) -> dict[str, Any]:
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or "." not in key:
-            raise CopilotError(f"bad --set {item!r}: use SECTION.KEY=VALUE, e.g. train.epochs=1")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
 
 
 def _summary(result: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from index.precision import check_precision
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+FUSIONS = ("convex", "rrf")  # how hybrid search merges its dense and keyword rankings (index/search.py)
 CHUNKER_VERSION = 12  # bump when loading, chunking or chunk ids change, so existing indexes are re-chunked
 
 

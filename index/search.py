@@ -28,6 +28,7 @@ import numpy as np
 
 from index import layout, store
 from index.builder import read_chunks
+from index.config import FUSIONS
 from index.manifest import Manifest
 from index.normalize import tokenize, tokenize_query
 from index.records import Chunk, Hit
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FUSIONS = ("convex", "rrf")
 RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
 # Convex fusion: weight of each side's max-normalised score. Dense at half the keyword side: chosen on corpus/eval and
 # eval/marlin_qa.jsonl from 1.5, 1.0, 0.7 and 0.5 (README, "Fusion"); 0.5 and 0.7 were within a question or two.
@@ -109,7 +109,7 @@ class HybridIndex:
         missing = [cid for cid in union if cid not in cosines]
         if missing:  # found by keywords only: their cosines too (the abstention signal, and convex fusion)
             cosines |= dict(zip(missing, self.cosines(vector, missing), strict=True))
-        keyword_score = {cid: float(bm25[self.position[cid]]) for cid in union if bm25[self.position[cid]] > 0}
+        keyword_score = {cid: score for cid in union if (score := float(bm25[self.position[cid]])) > 0}
         if fusion == "rrf":
             fused = _reciprocal_rank(dense, keyword)
         else:
@@ -193,15 +193,6 @@ class HybridIndex:
         found = [r for r in rows if r is not None]
         scores = dict(zip(found, (self._matrix[found] @ vector).tolist(), strict=True)) if found else {}
         return [scores[r] if r is not None else 0.0 for r in rows]
-
-    def cosine(self, vector: np.ndarray, chunk_id: str) -> float:
-        """Cosine similarity of a query vector to one stored chunk (its vector reconstructed from FAISS)."""
-        if self._row_of is None:
-            self._row_of = {v: k for k, v in self.vectors.index_to_docstore_id.items()}
-        row = self._row_of.get(chunk_id)
-        if row is None:
-            return 0.0
-        return float(np.dot(self.vectors.index.reconstruct(int(row)), vector))
 
     def stats(self) -> dict[str, Any]:
         """Counts by document type and source, for `copilot index stats`."""

@@ -21,6 +21,7 @@ import numpy as np
 from copilot.config import CopilotConfig
 from copilot.errors import CopilotError
 from copilot.evaluation import load_qa
+from index.config import FUSIONS
 from index.records import Chunk
 
 CUTOFFS = (1, 5, 10)
@@ -98,7 +99,7 @@ def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> di
 
 def modes(cfg: CopilotConfig) -> tuple[str, ...]:
     """The rankings scored, in report order: each side alone, both fusions, then the copilot's."""
-    other = "rrf" if cfg.retrieval.fusion == "convex" else "convex"
+    other = next(f for f in FUSIONS if f != cfg.retrieval.fusion)
     return "dense", "keyword", "hybrid", f"hybrid_{other}", "copilot"
 
 
