@@ -9,8 +9,11 @@ questions put the newest of the matching records first. Passages under the cosin
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import replace
 from functools import partial
+
+import numpy as np
 
 from copilot import extractive
 from copilot.config import RetrievalConfig
@@ -39,6 +42,7 @@ class Retriever:
         self.index = index
         self.cfg = cfg
         self.known_assets = {a for c in index.chunks for a in c.assets}
+        self._scope_masks: dict[frozenset[str], np.ndarray] = {}
 
     def plan(self, query: str, asset: str | None = None) -> QueryPlan:
         plan = plan_query(query, self.known_assets)
@@ -55,11 +59,14 @@ class Retriever:
         days = plan.days if plan.history and plan.days and self.has_records(replace(plan, dates=plan.days)) else ()
 
         depth = max(k * 3, 12)
+        in_scope = self._scope_mask(frozenset(scope)) if scope else None
+        on_days = self.index.mask_of(partial(dated_on, dates=days)) if days else None
+        records = on_days if in_scope is None else in_scope if on_days is None else in_scope & on_days
         scored: dict[str, tuple[float, Hit]] = {}
         for side, weight in side_weights(plan).items():
             recency = plan.recency and side != "manual"
             hits = self.index.search(query, k=depth, doc_types=SIDES[side], candidates=self.cfg.candidates,
-                                     where=partial(_admits, scope=scope, days=days if side != "manual" else ()),
+                                     mask=in_scope if side == "manual" else records,
                                      keyword_query=without_recency(query) if recency else None,
                                      fusion=self.cfg.fusion)
             if recency:
@@ -75,6 +82,15 @@ class Retriever:
                 seen.add(hit.chunk.text)
                 unique.append(replace(hit, score=score))
         return unique[:k]
+
+    def _scope_mask(self, scope: frozenset[str]) -> np.ndarray:
+        """Which chunks answer for the named assets (theirs or general); kept, as questions keep naming the same."""
+        mask = self._scope_masks.get(scope)
+        if mask is None:
+            if len(self._scope_masks) >= 256:
+                self._scope_masks.clear()
+            mask = self._scope_masks[scope] = self.index.mask_of(partial(_in_scope, scope=scope))
+        return mask
 
     def has_records(self, plan: QueryPlan) -> bool:
         """Whether any work order or log record of the named assets falls on the named dates."""
@@ -118,7 +134,7 @@ class Retriever:
         return self.retrieve(query, asset=asset, k=k)[0]
 
 
-def _in_scope(chunk: Chunk, scope: set[str]) -> bool:
+def _in_scope(chunk: Chunk, scope: Set[str]) -> bool:
     """A chunk answers for the named assets when it is theirs or general (tagged with no asset)."""
     return not scope or not chunk.assets or bool(scope & set(chunk.assets))
 
@@ -126,11 +142,6 @@ def _in_scope(chunk: Chunk, scope: set[str]) -> bool:
 def dated_on(chunk: Chunk, dates: tuple[str, ...]) -> bool:
     """A record whose date falls on one of `dates` (ISO prefixes: "2024", "2025-05-07")."""
     return bool(chunk.date) and any(str(chunk.date).startswith(d) for d in dates)
-
-
-def _admits(chunk: Chunk, scope: set[str], days: tuple[str, ...]) -> bool:
-    """In scope for the named assets, and a record dated on one of `days` when days are named."""
-    return _in_scope(chunk, scope) and (not days or dated_on(chunk, days))
 
 
 def _bonus(chunk: Chunk, plan: QueryPlan) -> float:

@@ -60,8 +60,15 @@ class HybridIndex:
         self.embedder = embedder
         self.manifest = manifest
         self.location = location
-        self._row_of: dict[str, int] | None = None
-        self._matrix: np.ndarray | None = None  # every stored vector, by FAISS row, for cosines of chosen chunks
+        # FAISS row <-> chunk position, so filters are boolean masks and dense search never goes through langchain's
+        # docstore (one lookup per hit: most of a filtered query's time when it did)
+        self._row_of_position = np.full(len(chunks), -1, dtype=np.int64)
+        self._position_of_row = np.full(vectors.index.ntotal, -1, dtype=np.int64)
+        for row, chunk_id in vectors.index_to_docstore_id.items():
+            if (position := self.position.get(chunk_id)) is not None:
+                self._row_of_position[position] = row
+                self._position_of_row[row] = position
+        self._doc_types = np.array([c.doc_type for c in chunks], dtype=object)
         self._query_cache: dict[str, np.ndarray] = {}
         self.bm25 = bm25s.BM25()
         tokens = [tokenize(c.context_text) or ["_empty_"] for c in chunks]
@@ -87,11 +94,13 @@ class HybridIndex:
 
     def search(self, query: str, k: int = 5, *, asset: str | None = None, doc_types: Iterable[str] | None = None,
                sources: Iterable[str] | None = None, where: Callable[[Chunk], bool] | None = None,
-               candidates: int = 50, keyword_query: str | None = None, fusion: str = "convex") -> list[Hit]:
+               mask: np.ndarray | None = None, candidates: int = 50, keyword_query: str | None = None,
+               fusion: str = "convex") -> list[Hit]:
         """Top-k chunks for `query`, the dense and keyword rankings fused by `fusion` ("convex" or "rrf").
 
         Filters: `asset` (chunks tagged with that asset), `doc_types`, `sources` (file names or paths), and any
-        predicate `where`; all apply before ranking. `keyword_query`, when given, is what the keyword side matches
+        predicate `where`, or `mask` (a boolean array over `self.chunks`, from `mask_of`, for a filter used in several
+        searches); all apply before ranking. `keyword_query`, when given, is what the keyword side matches
         instead of `query` (the question less words that are not content, such as "last" in "last time").
         `candidates` is the depth of each side's ranking; the fused ranking draws on both lists.
         """
@@ -100,6 +109,8 @@ class HybridIndex:
         if not self.chunks or not query.strip():
             return []
         allowed = self._filter(asset, doc_types, sources, where)
+        if mask is not None:
+            allowed = mask if allowed is None else allowed & mask
         vector = self.embed_query(query)
         dense = self.dense_ranking(vector, candidates, allowed)
         bm25 = self.keyword_scores(query if keyword_query is None else keyword_query)
@@ -125,18 +136,25 @@ class HybridIndex:
         return hits
 
     def _filter(self, asset: str | None, doc_types: Iterable[str] | None, sources: Iterable[str] | None,
-                where: Callable[[Chunk], bool] | None = None) -> set[str] | None:
+                where: Callable[[Chunk], bool] | None = None) -> np.ndarray | None:
+        """The chunks the filters admit, as a boolean mask over chunk positions (None: no filter)."""
         if asset is None and doc_types is None and sources is None and where is None:
             return None
-        types = set(doc_types) if doc_types is not None else None
-        names = set(sources) if sources is not None else None
-        return {
-            c.chunk_id for c in self.chunks
-            if (asset is None or asset.upper() in c.assets)
-            and (types is None or c.doc_type in types)
-            and (names is None or c.source in names or c.path in names)
-            and (where is None or where(c))
-        }
+        allowed = np.ones(len(self.chunks), dtype=bool)
+        if doc_types is not None:
+            allowed &= np.isin(self._doc_types, list(doc_types))
+        if asset is not None or sources is not None or where is not None:
+            names = set(sources) if sources is not None else None
+            for i in np.flatnonzero(allowed):  # the predicates only see chunks the cheap filters admitted
+                c = self.chunks[i]
+                allowed[i] = ((asset is None or asset.upper() in c.assets)
+                              and (names is None or c.source in names or c.path in names)
+                              and (where is None or where(c)))
+        return allowed
+
+    def mask_of(self, where: Callable[[Chunk], bool]) -> np.ndarray:
+        """A boolean mask over `self.chunks` of the chunks `where` admits (for `search(mask=...)`)."""
+        return np.fromiter((where(c) for c in self.chunks), dtype=bool, count=len(self.chunks))
 
     def embed_query(self, query: str) -> np.ndarray:
         """The query's vector; the last few are cached because one question is searched several ways."""
@@ -151,13 +169,16 @@ class HybridIndex:
     def clear_query_cache(self) -> None:
         self._query_cache.clear()
 
-    def dense_ranking(self, vector: np.ndarray, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """(chunk_id, cosine) best first; with a filter, searches deep enough to fill n allowed hits."""
-        depth = n if allowed is None else len(self.chunks)
-        ranked = store.search_vector(self.vectors, vector, depth)
+    def dense_ranking(self, vector: np.ndarray, n: int,
+                      allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, cosine) best first, the n best of the chunks `allowed` admits (a mask over positions)."""
+        rows_allowed = None
         if allowed is not None:
-            ranked = [(cid, s) for cid, s in ranked if cid in allowed]
-        return ranked[:n]
+            rows_allowed = np.zeros(len(self._position_of_row), dtype=bool)
+            rows_allowed[self._row_of_position[allowed & (self._row_of_position >= 0)]] = True
+        rows, scores = store.search_rows(self.vectors, vector, n, rows_allowed)
+        positions = self._position_of_row[rows]
+        return [(self.chunks[p].chunk_id, float(s)) for p, s in zip(positions, scores, strict=True) if p >= 0]
 
     def keyword_scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query`'s normalised tokens (zeros when it has none)."""
@@ -166,33 +187,26 @@ class HybridIndex:
             return np.zeros(len(self.chunks))
         return np.asarray(self.bm25.get_scores(tokens), dtype=float)
 
-    def keyword_ranking(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def keyword_ranking(self, query: str, n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
         """(chunk_id, BM25) best first, only chunks sharing at least one query token."""
         return self._keyword_top(self.keyword_scores(query), n, allowed)
 
-    def _keyword_top(self, scores: np.ndarray, n: int, allowed: set[str] | None) -> list[tuple[str, float]]:
-        ranked: list[tuple[str, float]] = []
-        for i in np.argsort(-scores, kind="stable"):
-            if scores[i] <= 0:
-                break
-            chunk_id = self.chunks[int(i)].chunk_id
-            if allowed is None or chunk_id in allowed:
-                ranked.append((chunk_id, float(scores[i])))
-                if len(ranked) >= n:
-                    break
-        return ranked
+    def _keyword_top(self, scores: np.ndarray, n: int, allowed: np.ndarray | None) -> list[tuple[str, float]]:
+        matching = scores > 0
+        if allowed is not None:
+            matching &= allowed
+        positions = np.flatnonzero(matching)
+        best = positions[np.argsort(-scores[positions], kind="stable")[:n]]  # ties: in index order
+        return [(self.chunks[p].chunk_id, float(scores[p])) for p in best]
 
     def cosines(self, vector: np.ndarray, chunk_ids: list[str]) -> list[float]:
-        """Cosine similarity of a query vector to stored chunks, from one matrix product over the cached vectors."""
-        if self._matrix is None:
-            index = self.vectors.index
-            self._matrix = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, len(vector)))
-            self._row_of = {v: k for k, v in self.vectors.index_to_docstore_id.items()}
-        assert self._row_of is not None
-        rows = [self._row_of.get(cid) for cid in chunk_ids]
-        found = [r for r in rows if r is not None]
-        scores = dict(zip(found, (self._matrix[found] @ vector).tolist(), strict=True)) if found else {}
-        return [scores[r] if r is not None else 0.0 for r in rows]
+        """Cosine similarity of a query vector to the given stored chunks (0.0 for a chunk with no vector)."""
+        rows = [int(self._row_of_position[self.position[cid]]) for cid in chunk_ids]
+        stored = [r for r in rows if r >= 0]
+        if not stored:
+            return [0.0] * len(rows)
+        scores = dict(zip(stored, (store.vectors_of_rows(self.vectors, stored) @ vector).tolist(), strict=True))
+        return [scores[r] if r >= 0 else 0.0 for r in rows]
 
     def stats(self) -> dict[str, Any]:
         """Counts by document type and source, for `copilot index stats`."""

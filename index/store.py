@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
@@ -76,8 +78,34 @@ def load_store(folder: Path, embedder: Embeddings) -> Any:
 
 def search_vector(store: Any, vector: Sequence[float] | Any, k: int) -> list[tuple[str, float]]:
     """Top-k (chunk_id, cosine) for a normalised query vector."""
-    if store.index.ntotal == 0:
-        return []
-    k = min(k, store.index.ntotal)
-    results = store.similarity_search_with_score_by_vector(list(vector), k=k)
-    return [(doc.metadata["chunk_id"], float(score)) for doc, score in results]
+    rows, scores = search_rows(store, vector, k)
+    ids = store.index_to_docstore_id
+    return [(ids[int(row)], float(score)) for row, score in zip(rows, scores, strict=True)]
+
+
+def search_rows(store: Any, vector: Sequence[float] | Any, k: int,
+                allowed_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(FAISS rows, cosines) of the top-k vectors, best first, searched in FAISS itself (not through langchain's
+    docstore, whose per-hit lookups cost more than the search); `allowed_rows`, a boolean mask over rows, limits the
+    search to those rows without searching deeper."""
+    import faiss
+
+    index = store.index
+    if index.ntotal == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+    if allowed_rows is None:
+        scores, rows = index.search(query, min(k, index.ntotal))
+    else:
+        bitmap = np.packbits(allowed_rows, bitorder="little")  # must outlive the search: FAISS keeps a pointer
+        selector = faiss.IDSelectorBitmap(len(allowed_rows), faiss.swig_ptr(bitmap))
+        params = faiss.SearchParameters()
+        params.sel = selector
+        scores, rows = index.search(query, min(k, index.ntotal), params=params)
+    found = rows[0] >= 0  # FAISS pads with -1 when fewer than k rows are allowed
+    return rows[0][found], scores[0][found]
+
+
+def vectors_of_rows(store: Any, rows: Sequence[int]) -> np.ndarray:
+    """The stored vectors of the given FAISS rows, one per row."""
+    return store.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))

@@ -238,3 +238,29 @@ def test_search_fuses_either_way_and_refuses_an_unknown_fusion(tiny_corpus, tmp_
         assert "25 N·m" in loaded.search("seal gland nuts torque", k=1, fusion=fusion)[0].chunk.text
     with pytest.raises(ValueError, match="fusion must be one of convex, rrf"):
         loaded.search("seal", fusion="borda")
+
+
+def test_filtered_dense_search_returns_the_best_allowed_chunks_however_deep_they_rank(tiny_corpus, tmp_path,
+                                                                                      fake_embedder) -> None:
+    import numpy as np
+
+    build(tiny_corpus, tmp_path / "idx", fake_embedder)
+    loaded = load(tmp_path / "idx", fake_embedder)
+    vector = loaded.embed_query("bearing temperature alarm")
+    every = loaded.dense_ranking(vector, len(loaded))
+    assert len(every) == len(loaded)
+    # brute force: the cosine of every chunk, from its stored vector
+    brute = dict(zip([c.chunk_id for c in loaded.chunks], loaded.cosines(vector, [c.chunk_id for c in loaded.chunks]),
+                     strict=True))
+    assert all(score == pytest.approx(brute[cid], abs=1e-5) for cid, score in every)
+    # allow only the chunks ranked last: the search must reach them without being asked for more depth
+    allowed_ids = {cid for cid, _ in every[-3:]}
+    mask = np.array([c.chunk_id in allowed_ids for c in loaded.chunks])
+    ranked = loaded.dense_ranking(vector, 2, mask)
+    assert [cid for cid, _ in ranked] == [cid for cid, _ in every[-3:-1]]
+    assert loaded.dense_ranking(vector, 10, np.zeros(len(loaded), dtype=bool)) == []
+    # search(mask=...) and the same filter as a predicate agree
+    by_mask = loaded.search("bearing", k=10, mask=mask)
+    by_predicate = loaded.search("bearing", k=10, where=lambda c: c.chunk_id in allowed_ids)
+    assert by_mask and {h.chunk.chunk_id for h in by_mask} <= allowed_ids
+    assert [h.chunk.chunk_id for h in by_mask] == [h.chunk.chunk_id for h in by_predicate]
