@@ -26,6 +26,7 @@ from index.errors import DocumentLoadError, IndexMismatchError
 from index.loaders import Skipped, discover, load_document
 from index.manifest import FileEntry, Manifest
 from index.records import Chunk
+from index.sections import SectionVectors, embed_sections
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -242,10 +243,12 @@ def _write_generation(index_dir: Path, old_gen: Path | None, manifest: Manifest 
     files.update(entries)
     report.chunks_embedded = len(to_embed)
     report.total_chunks = len(kept) + len(fresh)
+    sections = embed_sections(kept + fresh, embedder, SectionVectors.load(old_gen) if old_gen is not None else None)
 
     gen = layout.new_generation(index_dir)
     try:
         store.save_store(vectors, gen)
+        sections.save(gen)
         with open(gen / CHUNKS_FILE, "w", encoding="utf-8") as handle:
             for chunk in kept + fresh:
                 handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")

@@ -1,7 +1,7 @@
 """On-disk layout of an index directory and its atomic update.
 
     DIR/CURRENT      names the live generation (one line)
-    DIR/gen-*/       manifest.json, chunks.jsonl, index.faiss, index.pkl
+    DIR/gen-*/       manifest.json, chunks.jsonl, index.faiss, index.pkl, sections.npz
     DIR/.lock        held by the one writer at a time
 
 A writer builds a new generation beside the live one and then replaces CURRENT with `os.replace` (atomic on POSIX),

@@ -32,6 +32,7 @@ from index.config import FUSIONS
 from index.manifest import Manifest
 from index.normalize import tokenize, tokenize_query
 from index.records import Chunk, Hit
+from index.sections import SectionVectors, embed_sections, section_path
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -43,13 +44,16 @@ RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
 # eval/marlin_qa.jsonl from 1.5, 1.0, 0.7 and 0.5 (README, "Fusion"); 0.5 and 0.7 were within a question or two.
 DENSE_WEIGHT = 0.5
 KEYWORD_WEIGHT = 1.0
+# In convex fusion the dense score of a chunk is its cosine plus this times its section's (index/sections.py); a chunk
+# with no heading counts its own cosine twice. Equal weight, from 0.3, 0.6, 1.0, 1.5 and 2.0 (README, "Fusion").
+SECTION_WEIGHT = 1.0
 
 
 class HybridIndex:
     """A loaded index: chunks, their FAISS vectors and a BM25 index, searchable with filters."""
 
     def __init__(self, chunks: list[Chunk], vectors: Any, embedder: Embeddings, manifest: Manifest,
-                 location: Path | None = None) -> None:
+                 location: Path | None = None, sections: SectionVectors | None = None) -> None:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
@@ -69,6 +73,9 @@ class HybridIndex:
                 self._row_of_position[position] = row
                 self._position_of_row[row] = position
         self._doc_types = np.array([c.doc_type for c in chunks], dtype=object)
+        self.sections = sections if sections is not None else embed_sections(chunks, embedder)
+        section_row = self.sections.row_of()
+        self._section_of_position = np.array([section_row.get(section_path(c), -1) for c in chunks], dtype=np.int64)
         self._query_cache: dict[str, np.ndarray] = {}
         self.bm25 = bm25s.BM25()
         tokens = [tokenize(c.context_text) or ["_empty_"] for c in chunks]
@@ -87,7 +94,11 @@ class HybridIndex:
         gen = layout.live_generation(index_dir)
         manifest = Manifest.load(gen)
         manifest.check_embedder(embedder_id, index_dir)
-        return cls(read_chunks(gen), store.load_store(gen, embedder), embedder, manifest, index_dir)
+        sections = SectionVectors.load(gen)
+        if sections is None:
+            logger.warning("%s was built before section headings were embedded: embedding them now; run "
+                           "`copilot index sync PATH...` once to store them", index_dir)
+        return cls(read_chunks(gen), store.load_store(gen, embedder), embedder, manifest, index_dir, sections)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -124,7 +135,10 @@ class HybridIndex:
         if fusion == "rrf":
             fused = _reciprocal_rank(dense, keyword)
         else:
-            fused = _convex(union, cosines, keyword_score)
+            in_section = self.section_cosines(vector, union)
+            dense_score = {cid: cosines[cid] + SECTION_WEIGHT * (cosines[cid] if section is None else section)
+                           for cid, section in zip(union, in_section, strict=True)}
+            fused = _convex(union, dense_score, keyword_score)
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, start=1)}
         hits = []
@@ -208,6 +222,15 @@ class HybridIndex:
         scores = dict(zip(stored, (store.vectors_of_rows(self.vectors, stored) @ vector).tolist(), strict=True))
         return [scores[r] if r >= 0 else 0.0 for r in rows]
 
+    def section_cosines(self, vector: np.ndarray, chunk_ids: list[str]) -> list[float | None]:
+        """Cosine of a query vector to each chunk's section heading path (None for a chunk with no heading)."""
+        rows = [int(self._section_of_position[self.position[cid]]) for cid in chunk_ids]
+        found = sorted({r for r in rows if r >= 0})
+        if not found:
+            return [None] * len(chunk_ids)
+        scores = dict(zip(found, (self.sections.vectors[found] @ vector).tolist(), strict=True))
+        return [scores[r] if r >= 0 else None for r in rows]
+
     def stats(self) -> dict[str, Any]:
         """Counts by document type and source, for `copilot index stats`."""
         by_type: dict[str, int] = {}
@@ -221,6 +244,7 @@ class HybridIndex:
             "files": len(self.manifest.files),
             "chunks": len(self.chunks),
             "chunks_by_type": by_type,
+            "sections": len(self.sections.paths),
             "skipped": self.manifest.skipped,
             "updated": self.manifest.updated,
         }

@@ -1,6 +1,7 @@
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import HybridIndex, IndexConfig, build_index, layout, sync_index
@@ -264,3 +265,76 @@ def test_filtered_dense_search_returns_the_best_allowed_chunks_however_deep_they
     by_predicate = loaded.search("bearing", k=10, where=lambda c: c.chunk_id in allowed_ids)
     assert by_mask and {h.chunk.chunk_id for h in by_mask} <= allowed_ids
     assert [h.chunk.chunk_id for h in by_mask] == [h.chunk.chunk_id for h in by_predicate]
+
+
+class CountingEmbedder(HashingEmbedder):
+    """Records every text it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.seen: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.seen.extend(texts)
+        return super().embed_documents(texts)
+
+
+def test_section_headings_are_embedded_once_and_a_sync_embeds_only_new_ones(tiny_corpus, tmp_path) -> None:
+    from index.sections import SectionVectors, section_path
+
+    embedder = CountingEmbedder()
+    build(tiny_corpus, tmp_path / "idx", embedder)
+    loaded = load(tmp_path / "idx", embedder)
+    paths = {section_path(c) for c in loaded.chunks} - {""}
+    assert set(loaded.sections.paths) == paths and loaded.stats()["sections"] == len(paths)
+    stored = SectionVectors.load(layout.live_generation(tmp_path / "idx"))
+    assert stored is not None and stored.paths == loaded.sections.paths
+    row = stored.row_of()
+    for path in list(paths)[:3]:  # the stored vector is the path's own embedding
+        assert np.allclose(stored.vectors[row[path]], embedder.embed_query(path), atol=1e-6)
+
+    manual = tiny_corpus / "pump_manual.md"
+    added = "\n## Storing the pump\n\nDrain the casing before storage.\n"
+    manual.write_text(manual.read_text(encoding="utf-8") + added, encoding="utf-8")
+    embedder.seen.clear()
+    sync_index([tiny_corpus], tmp_path / "idx", lambda: embedder, CFG)
+    new_paths = [t for t in embedder.seen if t.endswith("Storing the pump")]
+    assert len(new_paths) == 1  # the new section's path, and no other path, was embedded again
+    assert not [t for t in embedder.seen if t in paths]
+
+
+def test_a_question_naming_a_section_finds_that_section_over_text_that_merely_repeats_its_words(tmp_path,
+                                                                                               monkeypatch) -> None:
+    import index.search
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "printer.md").write_text(
+        "# Bed leveling\n\n## Overview\n\nThe leveling mesh can be saved or reset from the menu; a bed leveling mesh "
+        "corrects a warped bed. Probing a mesh takes a few minutes on a large bed.\n\n"
+        "## Saving and loading the mesh\n\nAfter probing, the data lives in RAM only. Send M500 to keep it and M501 to "
+        "read it back; it is read again at every power-up.\n", encoding="utf-8")
+    embedder = HashingEmbedder(256)
+    build(docs, tmp_path / "idx", embedder)
+    loaded = load(tmp_path / "idx", embedder)
+    question = "saving and loading the bed leveling mesh"
+    hits = loaded.search(question, k=2)
+    assert [h.chunk.section for h in hits] == ["Saving and loading the mesh", "Overview"]
+    # the cosine reported (the relevance floor) is still the chunk's own, not the section's
+    assert hits[0].dense == pytest.approx(loaded.cosines(loaded.embed_query(question), [hits[0].chunk.chunk_id])[0],
+                                          abs=1e-5)
+    assert hits[0].dense < hits[1].dense
+    monkeypatch.setattr(index.search, "SECTION_WEIGHT", 0.0)  # on the chunks' text alone the overview wins
+    assert loaded.search(question, k=1)[0].chunk.section == "Overview"
+
+
+def test_an_index_written_before_section_vectors_still_loads_and_embeds_them(tiny_corpus, tmp_path, fake_embedder,
+                                                                            caplog) -> None:
+    from index.sections import SECTIONS_FILE
+
+    build(tiny_corpus, tmp_path / "idx", fake_embedder)
+    (layout.live_generation(tmp_path / "idx") / SECTIONS_FILE).unlink()
+    with caplog.at_level("WARNING"):
+        loaded = load(tmp_path / "idx", fake_embedder)
+    assert "copilot index sync" in caplog.text and len(loaded.sections.paths) > 0
+    assert loaded.search("seal gland nuts torque", k=1)
