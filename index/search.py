@@ -44,8 +44,9 @@ RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
 # eval/marlin_qa.jsonl from 1.5, 1.0, 0.7 and 0.5 (README, "Fusion"); 0.5 and 0.7 were within a question or two.
 DENSE_WEIGHT = 0.5
 KEYWORD_WEIGHT = 1.0
-# In convex fusion the dense score of a chunk is its cosine plus this times its section's (index/sections.py); a chunk
-# with no heading counts its own cosine twice. Equal weight, from 0.3, 0.6, 1.0, 1.5 and 2.0 (README, "Fusion").
+# In convex fusion a chunk's dense side is its cosine over the best candidate's plus this times its section's cosine
+# over the best section's (index/sections.py); a chunk with no section (no heading, or a log record) counts its own
+# in its place. Equal weight (README, "Section vectors").
 SECTION_WEIGHT = 1.0
 
 
@@ -136,8 +137,11 @@ class HybridIndex:
             fused = _reciprocal_rank(dense, keyword)
         else:
             in_section = self.section_cosines(vector, union)
-            dense_score = {cid: cosines[cid] + SECTION_WEIGHT * (cosines[cid] if section is None else section)
-                           for cid, section in zip(union, in_section, strict=True)}
+            top_chunk = max((max(cosines[cid], 0.0) for cid in union), default=0.0) or 1.0
+            top_section = max((max(x, 0.0) for x in in_section if x is not None), default=0.0) or 1.0
+            dense_score = {cid: max(cosines[cid], 0.0) / top_chunk + SECTION_WEIGHT * (
+                max(cosines[cid], 0.0) / top_chunk if section is None else max(section, 0.0) / top_section)
+                for cid, section in zip(union, in_section, strict=True)}
             fused = _convex(union, dense_score, keyword_score)
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, start=1)}

@@ -3,10 +3,10 @@
 "saving and loading the bed leveling mesh" names a section ("Automatic Bed Leveling > Saving and Loading") far better
 than it paraphrases the section's text ("After a G29 the leveling data is only stored in RAM. Use M500 ..."), whose
 cosine to the question is 0.52 where the heading path's is much higher. Technicians navigate manuals by their headings
-and ask in the same words, so the dense side of the hybrid search scores a chunk by its own cosine plus its section's
-(`index/search.py`). Each distinct heading path is embedded once per index (a few hundred short strings for a manual
-set; a log record's path names its source, asset and date) and kept beside the chunks in `sections.npz`; a sync
-re-embeds only paths it has not seen.
+and ask in the same words, so the dense side of the hybrid search scores a chunk by its own cosine plus its section's,
+each over the best among the candidates (`index/search.py`). Each distinct heading path is embedded once per index (a
+few hundred short strings for a manual set) and kept beside the chunks in `sections.npz`; a sync embeds only paths it
+has not seen.
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ SECTIONS_FILE = "sections.npz"
 
 
 def section_path(chunk: Chunk) -> str:
-    """What is embedded for a chunk's section: its heading path, document title first ("" when it has none)."""
+    """What is embedded for a chunk's section: its heading path, document title first; "" for a chunk with no
+    heading, and for a log or work-order record, whose path is its file, asset and date rather than a topic."""
+    if chunk.kind == "record":
+        return ""
     return " > ".join(h for h in chunk.headings if h)
 
 

@@ -338,3 +338,15 @@ def test_an_index_written_before_section_vectors_still_loads_and_embeds_them(tin
         loaded = load(tmp_path / "idx", fake_embedder)
     assert "copilot index sync" in caplog.text and len(loaded.sections.paths) > 0
     assert loaded.search("seal gland nuts torque", k=1)
+
+
+def test_only_document_sections_get_a_section_vector_not_log_records() -> None:
+    from index.records import Chunk
+    from index.sections import section_path
+
+    manual = Chunk("m", "Torque to 25 N·m.", "cp80.md", "cp80.md", "manual", 3, "6.2 Seal", ("CP-80", "6.2 Seal"))
+    record = Chunk("r", "E105 ALARM", "alarms.log", "alarms.log", "log", None, None, ("alarms", "P-101 2024-05-01"),
+                   kind="record")
+    untitled = Chunk("u", "Loose text.", "notes.txt", "notes.txt", "text", None, None, ())
+    assert section_path(manual) == "CP-80 > 6.2 Seal"
+    assert section_path(record) == "" and section_path(untitled) == ""
