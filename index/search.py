@@ -136,13 +136,8 @@ class HybridIndex:
         if fusion == "rrf":
             fused = _reciprocal_rank(dense, keyword)
         else:
-            in_section = self.section_cosines(vector, union)
-            top_chunk = max((max(cosines[cid], 0.0) for cid in union), default=0.0) or 1.0
-            top_section = max((max(x, 0.0) for x in in_section if x is not None), default=0.0) or 1.0
-            dense_score = {cid: max(cosines[cid], 0.0) / top_chunk + SECTION_WEIGHT * (
-                max(cosines[cid], 0.0) / top_chunk if section is None else max(section, 0.0) / top_section)
-                for cid, section in zip(union, in_section, strict=True)}
-            fused = _convex(union, dense_score, keyword_score)
+            dense_side = _with_sections(union, cosines, self.section_cosines(vector, union))
+            fused = _convex(union, dense_side, keyword_score)
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, start=1)}
         hits = []
@@ -261,6 +256,18 @@ def _reciprocal_rank(dense: list[tuple[str, float]], keyword: list[tuple[str, fl
         for rank, (chunk_id, _) in enumerate(ranking, start=1):
             fused[chunk_id] = fused.get(chunk_id, 0.0) + (RRF_K + 1) / (RRF_K + rank)
     return fused
+
+
+def _with_sections(union: list[str], cosines: dict[str, float], sections: list[float | None]) -> dict[str, float]:
+    """The dense side of convex fusion: a chunk's cosine over the best candidate's plus SECTION_WEIGHT times its
+    section's cosine over the best section's; a chunk with no section counts its own in its place."""
+    top_chunk = max((max(cosines[cid], 0.0) for cid in union), default=0.0) or 1.0
+    top_section = max((max(x, 0.0) for x in sections if x is not None), default=0.0) or 1.0
+    dense = {}
+    for chunk_id, section in zip(union, sections, strict=True):
+        own = max(cosines[chunk_id], 0.0) / top_chunk
+        dense[chunk_id] = own + SECTION_WEIGHT * (own if section is None else max(section, 0.0) / top_section)
+    return dense
 
 
 def _convex(union: list[str], cosines: dict[str, float], keyword: dict[str, float]) -> dict[str, float]:

@@ -60,7 +60,11 @@ def get_vectors(store: Any, ids: Sequence[str]) -> dict[str, list[float]]:
     if not ids:
         return {}
     row_of = {cid: row for row, cid in store.index_to_docstore_id.items()}
-    return {cid: store.index.reconstruct(int(row_of[cid])).tolist() for cid in ids if cid in row_of}
+    present = [cid for cid in ids if cid in row_of]
+    if not present:
+        return {}
+    vectors = vectors_of_rows(store, [row_of[cid] for cid in present])
+    return {cid: vector.tolist() for cid, vector in zip(present, vectors, strict=True)}
 
 
 def save_store(store: Any, folder: Path) -> None:
@@ -74,13 +78,6 @@ def load_store(folder: Path, embedder: Embeddings) -> Any:
     # (the caller has checked its manifest first).
     return cls.load_local(str(folder), embedder, allow_dangerous_deserialization=True,
                           distance_strategy=strategy.MAX_INNER_PRODUCT)
-
-
-def search_vector(store: Any, vector: Sequence[float] | Any, k: int) -> list[tuple[str, float]]:
-    """Top-k (chunk_id, cosine) for a normalised query vector."""
-    rows, scores = search_rows(store, vector, k)
-    ids = store.index_to_docstore_id
-    return [(ids[int(row)], float(score)) for row, score in zip(rows, scores, strict=True)]
 
 
 def search_rows(store: Any, vector: Sequence[float] | Any, k: int,
