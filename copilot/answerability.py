@@ -67,10 +67,12 @@ SLOTS: tuple[Slot, ...] = (
           "modbus register address holds hold"),
     _slot("parameter", r"\b(which|what) parameter\b|\bparameter (sets|for|number)\b",
           r"\b[A-Z]\d{1,2}\.\d{2}\b|\b[a-z]+_[a-z_]+\b|\b[A-Z]{2,}_[A-Z_]+\b", "parameter sets set"),
-    # Asking how to calibrate, measure or check a quantity asks for the method, whatever the quantity: "how do I
-    # calibrate the probe offset" is answered by the calibration steps, since the offset is what they find.
+    # Asking how to calibrate, measure, check or set a quantity asks for the method, whatever the quantity: "how do I
+    # calibrate the probe offset" is answered by the calibration steps, since the offset is what they find, and "how
+    # do I set the probe z offset" by the command that stores it (a value is asked with "what", "how far").
     _slot("procedure", r"\bhow (do|to|should|can|would)( (i|we|you))? (calibrate|measure|check|adjust|find|determine"
-          r"|level|align|tune|test|verify)\b", None, "procedure steps"),
+          r"|level|align|tune|test|verify|set|change|configure|enable|disable|save|store|apply|reset|clear)\b",
+          None, "procedure steps"),
     _slot("torque", r"\btorque|\bhow tight\b",
           r"N·m|N m\b|\bNm\b|N\.m|\blbf?[ .·-]?ft\b|\bft[ .·-]?lbf?\b|\bin[ .·-]?lb", "torque tight tighten get gets"),
     _slot("flow_rate", r"\b(flow|flush|feed)\s*rate\b|\bl/min\b|\bm³/h\b|\bgpm\b|\bhow much flow\b",

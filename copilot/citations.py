@@ -159,6 +159,24 @@ def _readable(sentence: str) -> str:
     return (f"{cells[0]}: {'; '.join(cells[1:])}" if len(cells) > 1 else cells[0]) + end
 
 
+def _without_headers(sentence: str, passages: Sequence[Passage]) -> str:
+    """The sentence less a passage header the model copied in front of it ("Bed_Mesh.md, Adaptive Meshes,
+    G-Codes.md, BED_MESH_OFFSET [X=...]: Applies ..."): a leading run of the passages' file names, sections and page
+    marks, each followed by a comma, colon or semicolon, removed when it names a file (a sentence may well begin with
+    words that are also a section's name)."""
+    sources = {p.source for p in passages}
+    fields = sorted(sources | {p.section for p in passages if p.section}
+                    | {f"p. {p.page}" for p in passages if p.page is not None}, key=len, reverse=True)
+    if not fields:
+        return sentence
+    field = re.compile(r"\s*(?:\[\d{1,2}\]\s*)?(" + "|".join(map(re.escape, fields)) + r")\s*[,:;]\s*")
+    rest, named_file = sentence, False
+    while (match := field.match(rest)) and match.end() < len(rest):
+        named_file |= match.group(1) in sources
+        rest = rest[match.end():]
+    return rest if named_file else sentence
+
+
 def _cited(sentence: str, k: int) -> tuple[str, list[int]]:
     numbers: list[int] = []
     for group in CITATION_RE.findall(sentence):
@@ -180,7 +198,7 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
     citations: dict[int, Citation] = {}
     unsupported: list[str] = []
     for sentence in split_sentences(reply):
-        bare, cited = _cited(sentence, k)
+        bare, cited = _cited(_without_headers(sentence, passages), k)
         if not bare or ENUMERATOR_RE.match(bare):  # a step number copied from a list ("2 [1].") says nothing
             continue
         if not cited and by_n:

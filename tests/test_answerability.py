@@ -29,6 +29,8 @@ def _passage(text: str, section: str = "3.4 Bolt torques", source: str = "norvan
     ("What is the BLTouch probe offset?", "distance"),
     ("how do I calibrate the BLTouch probe offset", "procedure"),  # calibrating finds the value: the method is asked
     ("How to measure the impeller clearance?", "procedure"),
+    ("how do I set the probe z offset", "procedure"),  # the command that stores it, not a distance
+    ("What gap should I set on the coupling?", "distance"),
     ("What should the gas pressure be at the gas train inlet?", "pressure"),
     ("P-103 flow is down and the amps dropped. cause?", None),
     ("Do I still use the normal regrease intervals?", None),  # a yes/no question names intervals, asks for none

@@ -91,3 +91,19 @@ def test_numbers_inside_identifiers_and_numbers_from_the_question_are_not_claims
     result = check("With 7 megohms measured, tighten the gland nuts to 25 N·m [1].", PASSAGES,
                    question="I measured 7 megohms")
     assert not any("numbers" in u for u in result.unsupported)
+
+
+def test_a_passage_header_copied_in_front_of_the_answer_is_removed() -> None:
+    passages = [
+        Passage(1, "c1", "`BED_MESH_OFFSET [X=<value>]`: Applies X and Y offsets to the mesh lookup.", "G-Codes.md",
+                "G-Codes.md", None, "BED_MESH_OFFSET", 0.5),
+        Passage(2, "c2", "Adaptive bed meshing probes only the area the objects use.", "Bed_Mesh.md", "Bed_Mesh.md",
+                None, "Adaptive Meshes", 0.5),
+    ]
+    echoed = "Bed_Mesh.md, Adaptive Meshes, G-Codes.md, BED_MESH_OFFSET [X=<value>]: Applies X and Y offsets [1]."
+    result = check(echoed, passages)
+    assert result.text == "BED_MESH_OFFSET [X=<value>]: Applies X and Y offsets [1]."
+    assert not result.unsupported
+    # words that only happen to be a section's name stay: no file is named
+    kept = check("Adaptive Meshes: probe only the area the objects use [2].", passages)
+    assert kept.text.startswith("Adaptive Meshes: probe")
