@@ -15,7 +15,10 @@ troubleshooting row that shares only a few of its words. Two signals, each expla
    number. Coverage is the weighted share of key terms found in the line together with its section heading.
 
 A question is answerable when some line fills the slot (if one is asked) and covers at least the calibrated share of
-the key terms; `Assessment` says which line, how much it covered, and which key terms nothing carried, so an
+the key terms. An open question (no value asked for: a symptom, a cause, a yes/no) is told in the technician's own
+words ("wavy ripples echo after every sharp corner"), which the manual rarely shares ("ringing"); when the passage the
+retriever ranked first is close to it in meaning (cosine CLOSE_COSINE), a smaller share (MIN_OPEN_COVERAGE) is asked.
+`Assessment` `Assessment` says which line, how much it covered, and which key terms nothing carried, so an
 abstention can explain itself. Thresholds are calibrated by `eval/calibrate_answerability.py` (README, "Answers").
 """
 
@@ -35,6 +38,12 @@ from index.normalize import QUERY_SYNONYMS, expand_shorthand, tokenize
 # shorthand ("PMP CAVITATING"), and their wrong-asset and wrong-date cases are caught before this check.
 MIN_COVERAGE = 0.32
 MIN_RECORD_COVERAGE = 0.0
+# An open question whose first-ranked passage is this close in meaning needs only MIN_OPEN_COVERAGE. Chosen on the
+# corpus, eval/marlin_qa.jsonl and eval/marlin_qa_unanswerable.jsonl (real documentation; its unanswerable open
+# questions cover 0.09-0.51 of their key terms, the answerable 0.17-1.0); eval/marlin_qa_blind.jsonl was held out
+# (README, "Answers on real documents").
+MIN_OPEN_COVERAGE = 0.20
+CLOSE_COSINE = 0.50
 HEADING_SHARE = 0.5
 
 # A number followed by a unit (no letter glued in front: "P-101" is not 101 of anything).
@@ -142,6 +151,7 @@ class Assessment:
     passage: Passage | None  # where the best line is
     line: str  # the best line ("" when no line fills the slot)
     missing: tuple[str, ...]  # key terms found in no retrieved passage
+    threshold: float = MIN_COVERAGE  # the least coverage this question needed (a reply is held to the same)
 
     def reason(self) -> str:
         """One sentence for the abstention note."""
@@ -208,7 +218,7 @@ def fills(slot: Slot | None, line: str) -> bool:
 
 
 def assess(question: str, lines: Iterable[tuple[str, Passage]], idf: Mapping[str, float], *,
-           threshold: float, ignore: Iterable[str] = ()) -> Assessment:
+           threshold: float, ignore: Iterable[str] = (), top_cosine: float | None = None) -> Assessment:
     """Judge the candidate (line, passage) pairs: the best slot-filling line's key-term coverage against `threshold`.
 
     Args:
@@ -216,8 +226,12 @@ def assess(question: str, lines: Iterable[tuple[str, Passage]], idf: Mapping[str
         idf: term rarity over the whole index.
         threshold: the least coverage that counts as answering (calibrated; see the module docstring).
         ignore: terms that do not discriminate (asset ids, model names of the retrieved manuals).
+        top_cosine: the cosine of the passage ranked first; an open question it is close to (CLOSE_COSINE) needs
+            only MIN_OPEN_COVERAGE.
     """
     slot = requested_slot(question)
+    if slot is None and top_cosine is not None and top_cosine >= CLOSE_COSINE:
+        threshold = min(threshold, MIN_OPEN_COVERAGE)
     terms = key_terms(question, idf, ignore, slot)
     best, best_line, best_passage = -1.0, "", None
     found: set[str] = set()
@@ -232,7 +246,7 @@ def assess(question: str, lines: Iterable[tuple[str, Passage]], idf: Mapping[str
     missing = tuple(t.term for t in terms if t.term not in found)
     best = max(best, 0.0)
     return Assessment(bool(best_line) and best >= threshold, round(best, 3), slot.name if slot else None,
-                      best_passage, best_line, missing)
+                      best_passage, best_line, missing, threshold)
 
 
 def reply_states(question: str, reply: str, cited: Sequence[Passage], idf: Mapping[str, float], *,

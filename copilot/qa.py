@@ -69,7 +69,9 @@ def assess(question: str, plan: QueryPlan, passages: Sequence[Passage],
     """Whether the passages carry what the question asks for (copilot/answerability.py), before any model runs."""
     lines = [(text, p) for p in passages for text in extractive.candidate_lines(p)]
     ignore, threshold = _coverage_rule(plan, passages)
-    return answerability.assess(question, lines, retriever.index.idf, threshold=threshold, ignore=ignore)
+    first = min(passages, key=lambda p: p.n, default=None)  # the passage the retriever ranked first
+    return answerability.assess(question, lines, retriever.index.idf, threshold=threshold, ignore=ignore,
+                                top_cosine=first.score if first else None)
 
 
 def answers_question(question: str, plan: QueryPlan, text: str, cited: Sequence[Passage],
@@ -88,8 +90,9 @@ def answers_question(question: str, plan: QueryPlan, text: str, cited: Sequence[
         return False
     if not plan.history and verdict.passage is not None and verdict.passage.n not in numbers:
         return False
-    ignore, threshold = _coverage_rule(plan, cited)
-    return answerability.reply_states(question, text, cited, retriever.index.idf, threshold=threshold, ignore=ignore)
+    ignore, _ = _coverage_rule(plan, cited)
+    return answerability.reply_states(question, text, cited, retriever.index.idf, threshold=verdict.threshold,
+                                      ignore=ignore)
 
 
 def answer(question: str, retriever: Retriever, generator: Generator, cfg: GenerationConfig, *,

@@ -42,6 +42,7 @@ class Case:
     decided: bool | None  # True answered / False abstained before the check (fault code, gap, floor); None: check
     history: bool
     coverage: float  # best slot-filling line's key-term coverage; -1 when no line fills the slot
+    close_open: bool = False  # an open question close to its first passage: MIN_OPEN_COVERAGE is enough
 
 
 def family(item_id: str) -> str:
@@ -56,6 +57,7 @@ def collect(items: Sequence[dict[str, Any]], retriever: Any) -> list[Case]:
         plan = retriever.plan(question)
         decided: bool | None = None
         coverage = -1.0
+        close_open = False
         if plan.codes and plan.meaning and retriever.code_rows(plan.codes, plan.assets):
             decided = True
         else:
@@ -65,15 +67,19 @@ def collect(items: Sequence[dict[str, Any]], retriever: Any) -> list[Case]:
             else:
                 verdict = qa.assess(question, plan, passages, retriever)
                 coverage = verdict.coverage if verdict.line else -1.0
+                close_open = not plan.history and verdict.threshold <= answerability.MIN_OPEN_COVERAGE
         cases.append(Case(item["id"], family(item["id"]), bool(item.get("answerable")), decided, plan.history,
-                          coverage))
+                          coverage, close_open))
     return cases
 
 
 def answered(case: Case, manual: float, record: float) -> bool:
     if case.decided is not None:
         return case.decided
-    return case.coverage >= 0 and case.coverage >= (record if case.history else manual)
+    if case.history:
+        return case.coverage >= 0 and case.coverage >= record
+    return case.coverage >= 0 and case.coverage >= (min(manual, answerability.MIN_OPEN_COVERAGE)
+                                                     if case.close_open else manual)
 
 
 def rates(cases: Sequence[Case], manual: float, record: float) -> dict[str, float]:

@@ -107,6 +107,20 @@ def test_an_open_question_is_answered_by_a_line_sharing_its_key_terms() -> None:
     assert verdict.answerable and verdict.slot is None
 
 
+def test_an_open_question_in_the_users_own_words_needs_less_coverage_when_the_first_passage_is_close() -> None:
+    # "stuck" is the only key term the line shares (coverage 0.25): enough for a symptom question the passage ranked
+    # first is close to in meaning, not when it is far, and never for a question asking for a value
+    rows = [("If the discharge valve is stuck, open it fully.", _passage("x", "8 Troubleshooting"))]
+    question = "gland drips and the seal feels stuck"
+    close = assess(question, rows, IDF, threshold=0.3, top_cosine=0.6)
+    far = assess(question, rows, IDF, threshold=0.3, top_cosine=0.4)
+    assert 0.2 <= close.coverage < 0.3
+    assert close.answerable and close.threshold == 0.2
+    assert not far.answerable and not assess(question, rows, IDF, threshold=0.3).answerable
+    value = assess("What torque when the valve is stuck?", rows, IDF, threshold=0.3, top_cosine=0.9)
+    assert not value.answerable and value.threshold == 0.3
+
+
 def test_document_names_are_not_key_terms() -> None:
     assert {"norvan", "cp80"} <= document_terms([_passage("x", source="manuals/norvane-cp80-pump.md")])
 
