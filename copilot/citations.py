@@ -220,7 +220,8 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
         for n in cited:
             if n not in citations:
                 p = by_n[n]
-                citations[n] = Citation(n, p.source, p.page, p.section, p.chunk_id, best_quote(bare, p.text))
+                citations[n] = Citation(n, p.source, p.page, p.section, p.chunk_id, best_quote(bare, p.text),
+                                        p.page_label)
         bare = _readable(bare)
         marks = "".join(f" [{n}]" for n in cited)
         if marks and bare[-1] in ".!?":

@@ -15,6 +15,7 @@ from typing import Any
 
 from copilot.errors import USER_ERRORS, CopilotError
 from index.layout import live_generation as require_index
+from index.records import page_reference
 
 
 def _index_dir(args: argparse.Namespace) -> Path:
@@ -87,7 +88,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def _hit_dict(hit: Any) -> dict[str, Any]:
     chunk = hit.chunk
-    return {"source": chunk.source, "path": chunk.path, "page": chunk.page, "section": chunk.section,
+    return {"source": chunk.source, "path": chunk.path, "page": chunk.page, "page_label": chunk.page_label,
+            "section": chunk.section,
             "chunk_id": chunk.chunk_id, "score": round(hit.score, 5),
             "cosine": None if hit.dense is None else round(hit.dense, 4), "text": chunk.text}
 
@@ -110,7 +112,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"# {query}")
         for rank, hit in enumerate(hits, 1):
             c = hit.chunk
-            where = ", ".join(x for x in (c.section, f"p. {c.page}" if c.page is not None else None) if x)
+            where = ", ".join(x for x in (c.section, page_reference(c.page, c.page_label)) if x)
             print(f"{rank}. {c.source} ({where}) score {hit.score:.4f}\n   {' '.join(c.text.split())[:200]}")
     return 0
 
@@ -130,8 +132,7 @@ def _load_copilot(args: argparse.Namespace) -> Any:
 def _print_answer(answer: Any) -> None:
     print(answer.text)  # safety warnings of the cited sections lead the text
     for citation in answer.citations:
-        where = ", ".join(x for x in (citation.section, f"p. {citation.page}" if citation.page is not None else None)
-                          if x)
+        where = ", ".join(x for x in (citation.section, page_reference(citation.page, citation.page_label)) if x)
         print(f"  [{citation.n}] {citation.source} ({where}): \"{citation.quote}\"")
     if answer.route in ("rag", "count"):  # other routes quote the documents; their notes are in --json
         for sentence in answer.unsupported:

@@ -34,7 +34,7 @@ def _abstain(question: str, passages: Sequence[Passage], timings: dict[str, floa
 
 
 def _citation(n: int, passage: Passage, quote: str) -> Citation:
-    return Citation(n, passage.source, passage.page, passage.section, passage.chunk_id, quote)
+    return Citation(n, passage.source, passage.page, passage.section, passage.chunk_id, quote, passage.page_label)
 
 
 def _with_safety(answer: Answer, retriever: Retriever) -> Answer:

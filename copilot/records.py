@@ -20,6 +20,7 @@ class Passage:
     score: float  # cosine similarity to the question
     doc_type: str = "manual"
     assets: tuple[str, ...] = ()
+    page_label: str | None = None  # the page number printed on the page, where the document prints one
 
     def header(self) -> str:
         """'[2] pump-manual.md, 6.3 Replacing the seal, p. 8'."""
@@ -41,6 +42,7 @@ class Citation:
     section: str | None
     chunk_id: str
     quote: str  # the passage sentence that best supports the citing sentence
+    page_label: str | None = None  # the page number printed on the page ("10-27"), where the document prints one
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,8 @@ class Answer:
             "safety": list(self.safety),
             "route": self.route,
             "passages": [
-                {"n": p.n, "source": p.source, "path": p.path, "page": p.page, "section": p.section,
-                 "chunk_id": p.chunk_id, "score": round(p.score, 4)}
+                {"n": p.n, "source": p.source, "path": p.path, "page": p.page, "page_label": p.page_label,
+                 "section": p.section, "chunk_id": p.chunk_id, "score": round(p.score, 4)}
                 for p in self.passages
             ],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},

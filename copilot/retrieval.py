@@ -180,5 +180,5 @@ def to_passage(n: int, hit: Hit) -> Passage:
     return Passage(
         n=n, chunk_id=chunk.chunk_id, text=chunk.text, source=chunk.source, path=chunk.path, page=chunk.page,
         section=chunk.section, score=hit.dense if hit.dense is not None else 0.0, doc_type=chunk.doc_type,
-        assets=chunk.assets,
+        assets=chunk.assets, page_label=chunk.page_label,
     )

@@ -75,7 +75,8 @@ def _answer_from_dict(data: dict[str, Any]) -> Answer:
     try:
         cites = tuple(Citation(**c) for c in data.get("citations", []))
         passages = tuple(Passage(p["n"], p["chunk_id"], "", p["source"], p.get("path", p["source"]), p.get("page"),
-                                 p.get("section"), float(p.get("score", 0.0))) for p in data.get("passages", []))
+                                 p.get("section"), float(p.get("score", 0.0)), page_label=p.get("page_label"))
+                         for p in data.get("passages", []))
         return Answer(question=str(data["question"]), text=str(data["answer"]), citations=cites, passages=passages,
                       abstained=bool(data.get("abstained", False)), route=str(data.get("route", "rag")))
     except (KeyError, TypeError, ValueError) as exc:

@@ -163,6 +163,7 @@ def _to_chunks(doc: Document, pieces: list[tuple[Block, str]]) -> list[Chunk]:
                 assets=block.assets or doc.assets,
                 date=block.date,
                 kind=block.kind,
+                page_label=block.page_label,
             )
         )
     return chunks

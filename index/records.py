@@ -24,6 +24,7 @@ class Block:
     table_header: str | None = None
     assets: tuple[str, ...] = ()  # for log records: the asset the record is about
     date: str | None = None  # for log records: ISO date
+    page_label: str | None = None  # the page number printed on the page ("10-27"), where the document prints one
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Chunk:
     assets: tuple[str, ...] = ()
     date: str | None = None  # ISO date for log records, used by the batch job and recency filters
     kind: str = "text"
+    page_label: str | None = None  # the page number printed on the page ("10-27"), where the document prints one
 
     @property
     def context_text(self) -> str:
@@ -80,3 +82,12 @@ class Hit:
     dense: float | None = None  # cosine similarity, when the vector search found it
     keyword: float | None = None  # BM25 score, when the keyword search found it
     ranks: dict[str, int] = field(default_factory=dict)
+
+
+def page_reference(page: int | None, label: str | None = None) -> str | None:
+    """How a citation names a page: 'p. 27', or 'p. 27, printed 10-27' where the document prints its own page
+    numbers (a handbook's "chapter-page"), so the page can be found in the PDF viewer and on paper alike."""
+    if page is None:
+        return None
+    return f"p. {page}" + (f", printed {label}" if label and label != str(page) else "")
+

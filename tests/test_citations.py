@@ -107,3 +107,10 @@ def test_a_passage_header_copied_in_front_of_the_answer_is_removed() -> None:
     # words that only happen to be a section's name stay: no file is named
     kept = check("Adaptive Meshes: probe only the area the objects use [2].", passages)
     assert kept.text.startswith("Adaptive Meshes: probe")
+
+
+def test_a_citation_carries_the_printed_page_number_of_its_passage() -> None:
+    printed = Passage(1, "c1", "Drain the oil into a clean container.", "ch10.pdf", "ch10.pdf", 27, None, 0.6,
+                      page_label="10-27")
+    citation = check("Drain the oil into a clean container [1].", [printed]).citations[0]
+    assert (citation.page, citation.page_label) == (27, "10-27")

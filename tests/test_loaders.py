@@ -61,6 +61,23 @@ def test_printed_page_labels_are_stripped_only_where_they_count_the_pages() -> N
     assert strip_page_labels(steps) == steps
 
 
+def test_printed_page_labels_are_kept_for_citations_beside_the_pdf_page() -> None:
+    from index import IndexConfig
+    from index.chunking import split_document
+    from index.loaders.pdf import page_labels
+    from index.loaders.text import parse_text
+    from index.records import Document, page_reference
+
+    texts, labels = page_labels(["10-1 Overhaul intervals.", "10-2 Inspection of the crankcase.", "10-3 Cleaning.",
+                                 "Notes"])
+    assert labels == ["10-1", "10-2", "10-3", None]
+    _, blocks = parse_text("", pages=texts, title="ch10", page_labels=labels)
+    chunks = split_document(Document("ch10.pdf", "ch10.pdf", "manual", blocks), IndexConfig())
+    assert [(c.page, c.page_label) for c in chunks] == [(1, "10-1"), (2, "10-2"), (3, "10-3"), (4, None)]
+    assert page_reference(2, "10-2") == "p. 2, printed 10-2"
+    assert page_reference(7, "7") == page_reference(7) == "p. 7" and page_reference(None, "10-2") is None
+
+
 def test_markdown_links_read_as_their_labels_and_code_keeps_its_brackets() -> None:
     text = ("# Saving\n\nUse [`M500`](/docs/gcode/M500.html \"M500\") to save, see ![the wiring](img/w.png) and "
             "[the FAQ][faq].\nDrivers: TMC2208<br/>TMC2225. Call `lookup[0](x)` as is.\n\n```\n[kept](as/is)\n```\n")

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from index.records import page_reference
+
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1000px;color:#222;
 line-height:1.4;padding:0 1em}h1{font-size:1.5em}h2{border-bottom:2px solid #2980b9;padding-bottom:.2em;margin-top:2em}
@@ -43,8 +45,8 @@ def _cite(citation: dict[str, Any] | None) -> str:
     parts = [str(citation.get("source"))]
     if citation.get("section"):
         parts.append(str(citation["section"]))
-    if citation.get("page") is not None:
-        parts.append(f"p. {citation['page']}")
+    if (reference := page_reference(citation.get("page"), citation.get("page_label"))) is not None:
+        parts.append(reference)
     return ", ".join(parts)
 
 

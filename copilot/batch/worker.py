@@ -49,7 +49,7 @@ class CopilotFactory:
 
 def _citation(passage: Passage, about: str) -> dict[str, Any]:
     return {"source": passage.source, "section": passage.section, "page": passage.page,
-            "chunk_id": passage.chunk_id, "quote": best_quote(about, passage.text)}
+            "page_label": passage.page_label, "chunk_id": passage.chunk_id, "quote": best_quote(about, passage.text)}
 
 
 def _compact_anomaly(source: str, report: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +162,7 @@ class AssetWorker:
                           + (f" ({passage.source}, {passage.section or 'see text'})" if passage else ""),
                 "reason": reason, "citation": _citation(passage, code["message"]) if passage else None})
         passages = [Passage(n, p.chunk_id, p.text, p.source, p.path, p.page, p.section, p.score, p.doc_type,
-                            p.assets) for n, p in enumerate(cited.values(), 1)]
+                            p.assets, p.page_label) for n, p in enumerate(cited.values(), 1)]
         return recommendations, passages
 
     def _manual_passage(self, query: str, asset: str) -> Passage | None:

@@ -16,14 +16,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from copilot.records import Answer, Citation, Passage
+from index.records import page_reference
 
 CITE_RE = re.compile(r"\[(\d+)\]")
 BANNER_PREFIX = "⚠ "
 
 
-def where(source: str, section: str | None, page: int | None) -> str:
-    """'pump-manual.md · 6.3 Replacing the seal · p. 8'."""
-    parts = [source] + ([section] if section else []) + ([f"p. {page}"] if page is not None else [])
+def where(source: str, section: str | None, page: int | None, page_label: str | None = None) -> str:
+    """'pump-manual.md · 6.3 Replacing the seal · p. 8' (or 'p. 27, printed 10-27')."""
+    reference = page_reference(page, page_label)
+    parts = [source] + ([section] if section else []) + ([reference] if reference else [])
     return " · ".join(parts)
 
 
@@ -67,7 +69,7 @@ def readable(passage: str) -> str:
 
 
 def source_html(n: int, source: str, section: str | None, page: int | None, quote: str | None,
-                passage: str | None, open_: bool = False) -> str:
+                passage: str | None, open_: bool = False, page_label: str | None = None) -> str:
     """One tappable source: the summary names document, section and page; opening it shows the quote and passage."""
     inner = ""
     if quote:
@@ -75,7 +77,7 @@ def source_html(n: int, source: str, section: str | None, page: int | None, quot
     if passage and passage.strip() != (quote or "").strip():
         inner += f'<div class="cp-passage">{html.escape(readable(passage))}</div>'
     return (f'<details class="cp-source"{" open" if open_ else ""}><summary><span class="cp-n">[{n}]</span> '
-            f"{html.escape(where(source, section, page))}</summary>{inner}</details>")
+            f"{html.escape(where(source, section, page, page_label))}</summary>{inner}</details>")
 
 
 def answer_html(answer: Answer) -> str:
@@ -100,11 +102,12 @@ def answer_html(answer: Answer) -> str:
     if answer.citations:
         rows = "".join(
             source_html(c.n, c.source, c.section, c.page, c.quote, getattr(_passage_for(c, answer.passages), "text",
-                                                                               None))
+                                                                               None), page_label=c.page_label)
             for c in answer.citations)
         parts.append(f'<div class="cp-sources"><div class="cp-sources-title">Sources — tap to read</div>{rows}</div>')
     elif answer.abstained and answer.passages:
-        rows = "".join(source_html(p.n, p.source, p.section, p.page, None, p.text) for p in answer.passages[:3])
+        rows = "".join(source_html(p.n, p.source, p.section, p.page, None, p.text, page_label=p.page_label)
+                       for p in answer.passages[:3])
         parts.append(f'<div class="cp-sources cp-nearest"><div class="cp-sources-title">Nearest sources (they do '
                      f"not answer the question)</div>{rows}</div>")
     return "".join(parts)
@@ -138,7 +141,8 @@ def report_markdown(report: dict[str, Any]) -> str:
         lines += ["", "#### What to do", ""]
         for number, action in enumerate(actions, 1):
             cite = action.get("citation") or {}
-            ref = where(str(cite.get("source", "")), cite.get("section"), cite.get("page")) if cite else ""
+            ref = (where(str(cite.get("source", "")), cite.get("section"), cite.get("page"), cite.get("page_label"))
+                   if cite else "")
             lines.append(f"{number}. {action.get('step', '')}" + (f" — *{ref}*" if ref else ""))
     fit = report.get("fit") or {}
     if fit:

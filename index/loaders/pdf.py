@@ -40,7 +40,8 @@ def parse_pdf(path: Path) -> tuple[str, tuple[Block, ...]]:
     if not any(p.strip() for p in pages):
         raise DocumentLoadError(path, "PDF has no extractable text (scanned images?): run OCR on it first")
     title = meta_title.strip() or path.stem.replace("_", " ")
-    return parse_text("", pages=strip_page_labels(pages), title=title)
+    texts, labels = page_labels(pages)
+    return parse_text("", pages=texts, title=title, page_labels=labels)
 
 
 # A printed page label: "27", "10-27", "A-3", "6.14" (its last number counts the pages).
@@ -48,13 +49,21 @@ _LABEL_RE = re.compile(r"(?:[A-Z]?\d{0,3}[-–.])?(\d{1,4})")
 
 
 def strip_page_labels(pages: list[str]) -> list[str]:
-    """Page texts without the printed page number that starts or ends each page ("10-27 When the magneto check...").
+    """Page texts without the printed page number that starts or ends each page (see `page_labels`)."""
+    return page_labels(pages)[0]
+
+
+def page_labels(pages: list[str]) -> tuple[list[str], list[str | None]]:
+    """(page texts without their printed page numbers, each page's printed number or None): "10-27 When the magneto
+    check..." is page 27 of a chapter-10 PDF, printed "10-27", which is what a technician with the paper handbook
+    looks up; citations show both.
 
     A label is recognised by its count: on at least 60% of the pages (and three or more), the first (or last) word's
     last number is the page's own number plus one fixed offset. Only those words are removed, so a page that happens to
     begin with a number keeps it.
     """
     cleaned = list(pages)
+    labels: list[str | None] = [None] * len(pages)
     for position in (0, -1):
         words = [p.split() for p in cleaned]
         offsets = {}
@@ -73,4 +82,5 @@ def strip_page_labels(pages: list[str]) -> list[str]:
             label = words[number - 1][position]
             cleaned[number - 1] = (text.lstrip()[len(label):] if position == 0
                                    else text.rstrip()[: -len(label)])
-    return cleaned
+            labels[number - 1] = labels[number - 1] or label
+    return cleaned, labels

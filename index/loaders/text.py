@@ -99,8 +99,10 @@ def _heading_level(line: str) -> tuple[int, str] | None:
     return None
 
 
-def parse_text(text: str, pages: list[str] | None = None, title: str = "") -> tuple[str, tuple[Block, ...]]:
-    """Split plain text (or per-page texts, 1-based) into paragraph blocks carrying heading path and page."""
+def parse_text(text: str, pages: list[str] | None = None, title: str = "",
+               page_labels: list[str | None] | None = None) -> tuple[str, tuple[Block, ...]]:
+    """Split plain text (or per-page texts, 1-based) into paragraph blocks carrying heading path and page (and the
+    page's printed number, from `page_labels`, one per page)."""
     page_texts = pages if pages is not None else text.split("\f")
     numbered = pages is not None or len(page_texts) > 1
     blocks: list[Block] = []
@@ -111,7 +113,8 @@ def parse_text(text: str, pages: list[str] | None = None, title: str = "") -> tu
     def flush() -> None:
         body = unwrap("\n".join(para)).strip()
         if body:
-            blocks.append(Block(text=body, page=page, headings=tuple(h for _, h in headings)))
+            label = page_labels[page - 1] if page_labels and page is not None and page <= len(page_labels) else None
+            blocks.append(Block(text=body, page=page, headings=tuple(h for _, h in headings), page_label=label))
         para.clear()
 
     for number, page_text in enumerate(page_texts, start=1):
