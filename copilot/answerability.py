@@ -18,7 +18,7 @@ A question is answerable when some line fills the slot (if one is asked) and cov
 the key terms. An open question (no value asked for: a symptom, a cause, a yes/no) is told in the technician's own
 words ("wavy ripples echo after every sharp corner"), which the manual rarely shares ("ringing"); when the passage the
 retriever ranked first is close to it in meaning (cosine CLOSE_COSINE), a smaller share (MIN_OPEN_COVERAGE) is asked.
-`Assessment` `Assessment` says which line, how much it covered, and which key terms nothing carried, so an
+`Assessment` says which line, how much it covered, and which key terms nothing carried, so an
 abstention can explain itself. Thresholds are calibrated by `eval/calibrate_answerability.py` (README, "Answers").
 """
 

@@ -89,8 +89,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def _hit_dict(hit: Any) -> dict[str, Any]:
     chunk = hit.chunk
     return {"source": chunk.source, "path": chunk.path, "page": chunk.page, "page_label": chunk.page_label,
-            "section": chunk.section,
-            "chunk_id": chunk.chunk_id, "score": round(hit.score, 5),
+            "section": chunk.section, "chunk_id": chunk.chunk_id, "score": round(hit.score, 5),
             "cosine": None if hit.dense is None else round(hit.dense, 4), "text": chunk.text}
 
 

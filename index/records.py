@@ -90,4 +90,3 @@ def page_reference(page: int | None, label: str | None = None) -> str | None:
     if page is None:
         return None
     return f"p. {page}" + (f", printed {label}" if label and label != str(page) else "")
-

@@ -108,7 +108,7 @@ def test_an_open_question_is_answered_by_a_line_sharing_its_key_terms() -> None:
 
 
 def test_an_open_question_in_the_users_own_words_needs_less_coverage_when_the_first_passage_is_close() -> None:
-    # "stuck" is the only key term the line shares (coverage 0.25): enough for a symptom question the passage ranked
+    # "stuck" is the only key term the line shares (coverage 0.21): enough for a symptom question the passage ranked
     # first is close to in meaning, not when it is far, and never for a question asking for a value
     rows = [("If the discharge valve is stuck, open it fully.", _passage("x", "8 Troubleshooting"))]
     question = "gland drips and the seal feels stuck"

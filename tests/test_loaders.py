@@ -51,14 +51,14 @@ def test_a_pipe_table_without_outer_pipes_is_a_table_with_its_header() -> None:
 
 
 def test_printed_page_labels_are_stripped_only_where_they_count_the_pages() -> None:
-    from index.loaders.pdf import strip_page_labels
+    from index.loaders.pdf import page_labels
 
     pages = ["10-1 Reciprocating Engine Overhaul", "10-2 Figure 10-1. Engine on a stand.", "10-3 Visual inspection",
              "Blank page"]
-    assert [p.strip() for p in strip_page_labels(pages)] == [
+    assert [p.strip() for p in page_labels(pages)[0]] == [
         "Reciprocating Engine Overhaul", "Figure 10-1. Engine on a stand.", "Visual inspection", "Blank page"]
     steps = ["7 bolts hold the cover.", "The pump.", "Torque to 25 N·m.", "Check 4"]  # numbers that count nothing
-    assert strip_page_labels(steps) == steps
+    assert page_labels(steps) == (steps, [None] * 4)
 
 
 def test_printed_page_labels_are_kept_for_citations_beside_the_pdf_page() -> None:

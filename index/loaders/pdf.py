@@ -48,11 +48,6 @@ def parse_pdf(path: Path) -> tuple[str, tuple[Block, ...]]:
 _LABEL_RE = re.compile(r"(?:[A-Z]?\d{0,3}[-–.])?(\d{1,4})")
 
 
-def strip_page_labels(pages: list[str]) -> list[str]:
-    """Page texts without the printed page number that starts or ends each page (see `page_labels`)."""
-    return page_labels(pages)[0]
-
-
 def page_labels(pages: list[str]) -> tuple[list[str], list[str | None]]:
     """(page texts without their printed page numbers, each page's printed number or None): "10-27 When the magneto
     check..." is page 27 of a chapter-10 PDF, printed "10-27", which is what a technician with the paper handbook
