@@ -27,6 +27,7 @@ from copilot.retrieval import Retriever
 from copilot.sensors import SensorFrame
 from copilot.summary import write_summary
 from index.loaders.tabular import record_fields
+from index.records import page_reference
 from index.search import HybridIndex
 
 
@@ -63,14 +64,16 @@ def asset_type_from_channels(rows: list[FailureMode], channels: list[str]) -> st
     return kind if found else None
 
 
-def _section_page(index: HybridIndex, manual: str, section: str) -> tuple[str, int | None, str | None]:
-    """(source, page, full section title) of a manual section number, as indexed (PDF or Markdown)."""
+def section_citation(index: HybridIndex, manual: str, section: str) -> dict[str, Any]:
+    """The citation of a manual section by its number, as indexed (PDF or Markdown): source, full section title,
+    page and the page number printed on it; the FMEA row's own names when the index does not hold the section."""
     stem = re.sub(r"\.(md|pdf|txt|html?)$", "", manual)
     for chunk in index.chunks:
         if chunk.source.rsplit(".", 1)[0] == stem and chunk.section and re.match(
                 rf"^{re.escape(section)}\b", chunk.section):
-            return chunk.source, chunk.page, chunk.section
-    return manual, None, section
+            return {"source": chunk.source, "section": chunk.section, "page": chunk.page,
+                    "page_label": chunk.page_label}
+    return {"source": manual, "section": section, "page": None, "page_label": None}
 
 
 def urgency_of(events: list[AnomalyEvent], causes: list[dict[str, Any]], window_end: str) -> str:
@@ -97,21 +100,23 @@ def diagnose(events: list[AnomalyEvent], rows: list[FailureMode], asset_type: st
                               levels=levels, variability=variability)
 
 
-def cited_actions(causes: list[dict[str, Any]], asset: str | None, index: HybridIndex) -> list[dict[str, Any]]:
-    """Repair steps of the top cause cited to its manual section, then the most similar past work orders."""
+def cited_actions(causes: list[dict[str, Any]], asset: str | None, index: HybridIndex,
+                  fusion: str = "convex") -> list[dict[str, Any]]:
+    """Repair steps of the top cause cited to its manual section, then the most similar past work orders (searched
+    with the configured `fusion`, retrieval.fusion)."""
     actions: list[dict[str, Any]] = []
     for cause in causes[:1]:
-        source, page, section = _section_page(index, str(cause["manual"]), str(cause["section"]))
+        citation = section_citation(index, str(cause["manual"]), str(cause["section"]))
         for step in re.split(r";\s*|\.\s+", str(cause["recommended_actions"])):
             if step.strip():
-                actions.append({"step": step.strip().rstrip("."),
-                                "citation": {"source": source, "section": section, "page": page}})
+                actions.append({"step": step.strip().rstrip("."), "citation": dict(citation)})
         query = f"{cause['failure_mode']} {cause['component']}".replace("_", " ")
-        for hit in index.search(query, k=2, asset=asset, doc_types=["work_order"]) if asset else []:
+        for hit in index.search(query, k=2, asset=asset, doc_types=["work_order"], fusion=fusion) if asset else []:
             fields = record_fields(hit.chunk.text)
             action = fields.get("action") or hit.chunk.text.splitlines()[0]
             actions.append({"step": f"Compare with past work order {hit.chunk.section}: {action}",
-                            "citation": {"source": hit.chunk.source, "section": hit.chunk.section, "page": None}})
+                            "citation": {"source": hit.chunk.source, "section": hit.chunk.section, "page": None,
+                                         "page_label": None}})
     return actions
 
 
@@ -132,7 +137,7 @@ def build_report(frame: SensorFrame, asset: str | None, cfg: AnomalyConfig, inde
     rows = fmea_rows(index)
     kind = asset_type_of(asset, index, rows, list(data.columns))
     causes = diagnose(events, rows, kind, list(data.columns))
-    actions = cited_actions(causes, asset, index)
+    actions = cited_actions(causes, asset, index, retriever.cfg.fusion if retriever is not None else "convex")
     urgency = urgency_of(events, causes, window[1])
     summary, source, rejected = write_summary(generator, asset, window, events, causes, urgency,
                                               found.states.stops, sorted({r.failure_mode for r in rows}),
@@ -160,8 +165,8 @@ def format_report(report: AnomalyReport) -> str:
         lines.append(f"  likely: {cause['failure_mode']} score {cause['score']} ({'; '.join(cause['evidence'])})")
     for action in report.actions:
         cite = action["citation"]
-        where = ", ".join(str(x) for x in (cite.get("section"), f"p. {cite['page']}" if cite.get("page") else None)
-                          if x)
+        page = page_reference(cite.get("page"), cite.get("page_label"))
+        where = ", ".join(str(x) for x in (cite.get("section"), page) if x)
         lines.append(f"  do: {action['step']}  [{cite['source']}{', ' + where if where else ''}]")
     fit = report.fit
     if fit:

@@ -20,6 +20,7 @@ from copilot.citations import numbers_in
 from copilot.errors import CopilotError
 from copilot.llm import Generator, Messages
 from copilot.records import AnomalyEvent
+from index.records import page_reference
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ def where(citation: dict[str, Any]) -> str:
     parts = [str(citation.get("source") or "")]
     if citation.get("section"):
         parts.append(f"section {citation['section']}")
-    if citation.get("page"):
-        parts.append(f"p. {citation['page']}")
+    if (page := page_reference(citation.get("page"), citation.get("page_label"))) is not None:
+        parts.append(page)
     return ", ".join(p for p in parts if p)
 
 

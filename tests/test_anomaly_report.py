@@ -142,3 +142,24 @@ def test_corpus_evaluation_scores_labelled_faults(tmp_path: Path, tiny_corpus: P
 def test_events_are_json_ready() -> None:
     event = AnomalyEvent("a", "b", ("x",), "x", 1.0, 5.0, "up", "high", 3, channel_directions={"x": "up"})
     assert json.loads(json.dumps(event.__dict__))["channel_directions"] == {"x": "up"}
+
+
+def test_repair_steps_cite_a_handbook_section_by_its_pdf_and_printed_page() -> None:
+    from types import SimpleNamespace
+
+    from copilot.records import AnomalyReport
+    from copilot.report import format_report, section_citation
+    from copilot.summary import where
+    from index.records import Chunk
+
+    chunk = Chunk(chunk_id="h#1", text="Inspect the cylinder walls.", source="handbook.pdf", path="handbook.pdf",
+                  doc_type="pdf", page=27, section="10.4 Cylinder inspection", page_label="10-27")
+    citation = section_citation(SimpleNamespace(chunks=[chunk]), "handbook.md", "10.4")  # type: ignore[arg-type]
+    assert citation == {"source": "handbook.pdf", "section": "10.4 Cylinder inspection", "page": 27,
+                        "page_label": "10-27"}
+    assert where(citation) == "handbook.pdf, section 10.4 Cylinder inspection, p. 27, printed 10-27"
+    report = AnomalyReport(asset="E-1", window=("a", "b"), channels=("cht",), events=(), detector="robust_z",
+                           actions=({"step": "Inspect the cylinder walls", "citation": citation},))
+    assert "[handbook.pdf, 10.4 Cylinder inspection, p. 27, printed 10-27]" in format_report(report)
+    missing = section_citation(SimpleNamespace(chunks=[chunk]), "other.md", "2.1")  # type: ignore[arg-type]
+    assert missing == {"source": "other.md", "section": "2.1", "page": None, "page_label": None}
