@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from copilot import answerability, citations, extractive, prompts
 from copilot.config import GenerationConfig
 from copilot.counting import count_records, describe, listing_line
-from copilot.llm import Generator
+from copilot.llm import Generator, NoModel
 from copilot.query import QueryPlan, contextual_query
 from copilot.records import Answer, Citation, Passage
 from copilot.retrieval import Retriever, to_passage
@@ -196,6 +196,8 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
     if declined:
         draft = "the model found no answer in the passages; these lines of them match the question"
     else:
-        draft = f"model draft not used: {reply[:200]}" if reply else "model gave no answer"
+        draft = (f"model draft not used: {reply[:200]}" if reply
+                 else "no language model: the documents' own lines" if isinstance(generator, NoModel)
+                 else "model gave no answer")
     yield _with_safety(Answer(question, text, tuple(cites[n] for n in sorted(cites)), tuple(passages),
                               route="extractive", unsupported=(draft,), timings=timings), retriever)

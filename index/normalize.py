@@ -97,11 +97,26 @@ def expand_shorthand(text: str) -> str:
     return re.sub(r"\s+([,;:.!?])", r"\1", text)
 
 
+# Parts named by an -ing word that stemming would turn into another, commoner word: "firing order" is not about a
+# fire, a "timing belt" not about time, a "casing" not "in case of", "brake lining" not a fuel line. They keep their
+# own form (plural folded into the singular); every other -ing word still meets its verb ("replacing" -> "replac").
+ING_NOUNS = frozenset(
+    "bearing bushing casing coupling facing fairing firing fitting flashing grating housing landing lagging lining "
+    "packing rigging timing winding".split())
+
+
+# "in order to" says nothing about an order: a firing order, a work order or an order of steps.
+_IN_ORDER_TO = re.compile(r"\bin order (?=to\b|for\b|that\b)")
+
+
 @lru_cache(maxsize=65536)
 def _stem(token: str) -> str:
-    """Snowball (Porter 2) stem, so 'bearings', 'replaced' and 'replacing' meet 'bearing' and 'replace'."""
+    """Snowball (Porter 2) stem, so 'replaced' and 'replacing' meet 'replace', except ING_NOUNS ('bearings' ->
+    'bearing')."""
     if token[0].isdigit() or "-" in token:
         return token
+    if token in ING_NOUNS or token.endswith("s") and token[:-1] in ING_NOUNS:
+        return token.removesuffix("s")
     return str(_STEMMER.stemWord(token))
 
 
@@ -118,7 +133,7 @@ def tokenize(text: str) -> list[str]:
     Codes and ids stay whole and are also split ("p-101" -> "p-101", "p", "101") so "P101" and "P-101" both match.
     """
     tokens: list[str] = []
-    for token in TOKEN_RE.findall(expand_shorthand(text)):
+    for token in TOKEN_RE.findall(_IN_ORDER_TO.sub("in ", expand_shorthand(text))):
         if token in STOPWORDS:
             continue
         tokens.append(_stem(token))

@@ -12,7 +12,7 @@ from index import IndexConfig, build_index
 from tests.fakes import HashingEmbedder, ScriptedGenerator
 
 IDF = {"strainer": 4.0, "basket": 5.0, "suction": 3.0, "seal": 2.5, "gland": 4.0, "nut": 3.0, "impel": 4.5,
-       "bear": 2.0, "cartridg": 4.0, "flush": 5.0, "backstop": 5.0, "cover": 3.0, "bolt": 3.0, "gearbox": 3.0,
+       "bearing": 2.0, "cartridg": 4.0, "flush": 5.0, "backstop": 5.0, "cover": 3.0, "bolt": 3.0, "gearbox": 3.0,
        "feet": 4.0, "flow": 3.0, "current": 3.0, "drop": 4.0, "valv": 2.5, "discharg": 3.0, "stuck": 4.5}
 
 
@@ -52,7 +52,7 @@ def test_a_reported_reading_and_verdict_words_are_not_key_terms() -> None:
     """The manual states the limit, never the technician's reading or the words asking for a verdict."""
     question = "Portable meter reads 7.4 mm/s on the discharge bearing. Is that a problem, can we keep running?"
     terms = {t.term for t in key_terms(question, {**IDF, "300": 6.0})}
-    assert {"discharg", "bear"} <= terms
+    assert {"discharg", "bearing"} <= terms
     assert not {"7.4", "problem", "keep", "read"} & terms
     # a number the documents do contain still discriminates ("the 300 mm test bar")
     assert "300" in {t.term for t in key_terms("runout with the 300 mm test bar", {**IDF, "300": 6.0})}

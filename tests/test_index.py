@@ -232,9 +232,10 @@ def test_convex_fusion_keeps_a_standout_keyword_match_that_rank_fusion_buries() 
     assert rrf["y"] == pytest.approx(61 / 63) and convex["opt"] > 1.0
 
 
-def test_search_fuses_either_way_and_refuses_an_unknown_fusion(tiny_corpus, tmp_path, fake_embedder) -> None:
-    build(tiny_corpus, tmp_path / "idx", fake_embedder)
-    loaded = load(tmp_path / "idx", fake_embedder)
+def test_search_fuses_either_way_and_refuses_an_unknown_fusion(tiny_corpus, tmp_path) -> None:
+    embedder = HashingEmbedder(256)  # a ranking assertion: fewer hash collisions than the 64-slot fake
+    build(tiny_corpus, tmp_path / "idx", embedder)
+    loaded = load(tmp_path / "idx", embedder)
     for fusion in ("convex", "rrf"):
         assert "25 N·m" in loaded.search("seal gland nuts torque", k=1, fusion=fusion)[0].chunk.text
     with pytest.raises(ValueError, match="fusion must be one of convex, rrf"):

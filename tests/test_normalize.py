@@ -19,3 +19,15 @@ def test_a_work_order_line_reads_like_the_manual() -> None:
 def test_tokens_match_across_shorthand_plurals_and_id_spellings() -> None:
     assert set(tokenize("REPL BRGS")) == set(tokenize("replaced bearings"))
     assert "p101" in tokenize("P-101") and "p-101" in tokenize("P-101")
+
+
+def test_parts_named_by_an_ing_word_keep_their_meaning() -> None:
+    assert tokenize("firing order") == ["firing", "order"] and "fire" not in tokenize("firing order")
+    assert tokenize("timing belt") != tokenize("time belt") and "case" not in tokenize("pump casing")
+    assert tokenize("bearings") == tokenize("bearing") == tokenize("BRG")
+    assert tokenize("replacing") == tokenize("replaced")  # other -ing words still meet their verb
+
+
+def test_in_order_to_is_no_order() -> None:
+    assert tokenize("drain it in order to flush the sump") == tokenize("drain it to flush the sump")
+    assert "order" in tokenize("the work order") and "order" in tokenize("in order of priority")
