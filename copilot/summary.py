@@ -25,6 +25,9 @@ from index.records import page_reference
 logger = logging.getLogger(__name__)
 
 URGENCY_TEXT = {"high": "act now", "medium": "plan a repair this week", "low": "watch", "none": "no action"}
+_CAUSE_CLAIM = re.compile(r"\b(likely|probable|root)? ?causes?( is| was| are)?\b|\bcaused by\b|\bdue to\b")
+_STEP_CLAIM = re.compile(r"\b(first|next|second|repair) (repair )?steps?\b|\bsteps?:")
+_URGENCY_CLAIM = re.compile(r"\burgency(?: is|:)? (high|medium|low|none)\b")
 MAX_WORDS = 120
 MAX_ACTIONS = 2  # repair steps shown to the model: the first ones of the top cause
 
@@ -141,6 +144,16 @@ def check_summary(text: str, fact_lines: Sequence[str], causes: Sequence[dict[st
             return f"names a failure mode the evidence does not rank: {_name(mode)}"
     if causes and _name(str(causes[0]["failure_mode"])) not in lower:
         return f"does not name the most likely cause ({_name(str(causes[0]['failure_mode']))})"
+    # What the facts do not hold, a summary must not claim: a cause when none is ranked (a log from an asset of
+    # unknown type: "the most likely cause is low"), a step when no action is cited, another urgency than the facts'.
+    if not causes and (claim := _CAUSE_CLAIM.search(lower)):
+        return f"claims a cause ({claim.group(0)!r}) but the evidence ranks none"
+    if not any(line.startswith("Action ") for line in fact_lines) and (claim := _STEP_CLAIM.search(lower)):
+        return f"gives a step ({claim.group(0)!r}) but the evidence cites no action"
+    stated = {m.group(1) for m in _URGENCY_CLAIM.finditer(lower)}
+    given = {m.group(1) for line in fact_lines for m in _URGENCY_CLAIM.finditer(line.lower())}
+    if stated and given and stated != given:
+        return f"states urgency {', '.join(sorted(stated))} but the evidence gives {', '.join(sorted(given))}"
     return None
 
 

@@ -163,3 +163,19 @@ def test_repair_steps_cite_a_handbook_section_by_its_pdf_and_printed_page() -> N
     assert "[handbook.pdf, 10.4 Cylinder inspection, p. 27, printed 10-27]" in format_report(report)
     missing = section_citation(SimpleNamespace(chunks=[chunk]), "other.md", "2.1")  # type: ignore[arg-type]
     assert missing == {"source": "other.md", "section": "2.1", "page": None, "page_label": None}
+
+
+def test_summary_check_rejects_a_cause_a_step_or_an_urgency_the_facts_do_not_hold() -> None:
+    """A log from an asset of unknown type ranks no cause and cites no action: a summary claiming one is invented."""
+    event = AnomalyEvent(start="2013-12-16T16:05:00", end="2013-12-16T17:35:00", channels=("value",),
+                         direction="down", peak_channel="value", peak_value=16.4571, peak_score=-5.9, score=1.1,
+                         severity="low", points=19, normal_values={"value": 89.1034})
+    lines = facts(None, ("2013-12-02T21:15:00", "2014-02-19T15:25:00"), [event], [], "low")
+    said = "Value fell to 16.4571 on 2013-12-16 16:05, against a normal 89.1034."
+    assert check_summary(f"{said} Urgency is low.", lines, []) is None
+    cause = check_summary(f"{said} The most likely cause is low. Urgency is low.", lines, [])
+    assert cause and "claims a cause" in cause
+    step = check_summary(f"{said} First step: value 16.4571. Urgency is low.", lines, [])
+    assert step and "cites no action" in step
+    urgency = check_summary(f"{said} Urgency is high.", lines, [])
+    assert urgency and "urgency high" in urgency
