@@ -222,7 +222,8 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
                 p = by_n[n]
                 citations[n] = Citation(n, p.source, p.page, p.section, p.chunk_id, best_quote(bare, p.text),
                                         p.page_label)
-        bare = _readable(bare)
+        # a sentence ending on the colon of a list the model did not copy ("look for these signs:") ends there
+        bare = re.sub(r"\s*:\s*[.]?$", ".", _readable(bare))
         marks = "".join(f" [{n}]" for n in cited)
         if marks and bare[-1] in ".!?":
             out_sentences.append(bare[:-1] + marks + bare[-1])

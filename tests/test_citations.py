@@ -114,3 +114,9 @@ def test_a_citation_carries_the_printed_page_number_of_its_passage() -> None:
                       page_label="10-27")
     citation = check("Drain the oil into a clean container [1].", [printed]).citations[0]
     assert (citation.page, citation.page_label) == (27, "10-27")
+
+
+def test_a_sentence_ending_on_the_colon_of_a_dropped_list_ends_with_a_stop() -> None:
+    answer = check("Tighten the seal gland nuts evenly: [1]. Heat the new bearings to 110 °C: [2]", PASSAGES)
+    assert answer.text == "Tighten the seal gland nuts evenly [1]. Heat the new bearings to 110 °C [2]."
+    assert check("Torque: 25 N·m [1].", PASSAGES).text == "Torque: 25 N·m [1]."  # a colon inside stays
