@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-from copilot import answerability, citations, extractive, prompts
+from copilot import answerability, citations, extractive, procedure, prompts
 from copilot.config import GenerationConfig
 from copilot.counting import count_records, describe, listing_line
 from copilot.llm import Generator, NoModel
@@ -47,6 +47,27 @@ def _with_safety(answer: Answer, retriever: Retriever) -> Answer:
     banner = "\n".join(f"⚠ {w}" for w in warnings)
     return Answer(answer.question, f"{banner}\n{answer.text}", answer.citations, answer.passages, answer.abstained,
                   answer.unsupported, tuple(warnings), answer.route, answer.timings)
+
+
+def _procedure_answer(question: str, steps: procedure.Procedure, passages: Sequence[Passage],
+                      timings: dict[str, float]) -> Answer:
+    """The section's steps, numbered as in the manual, each cited to its chunk: a retrieved passage keeps its number,
+    a chunk of the section the retriever did not return is added as a passage after them."""
+    number = {p.chunk_id: p.n for p in passages}
+    shown = list(passages)
+    for chunk in steps.chunks:
+        if chunk.chunk_id not in number and any(s.chunk is chunk for s in steps.steps):
+            number[chunk.chunk_id] = len(shown) + 1
+            shown.append(to_passage(len(shown) + 1, Hit(chunk, 0.0, None)))
+    by_n = {p.n: p for p in shown}
+    lines = [f"The steps of {steps.section}:"]
+    cites: dict[int, Citation] = {}
+    for step in steps.steps:
+        n = number[step.chunk.chunk_id]
+        lines.append(f"{step.number}. {step.text.rstrip('.')} [{n}].")
+        cites.setdefault(n, _citation(n, by_n[n], f"{step.number}. {step.text}"))
+    return Answer(question, "\n".join(lines), tuple(cites[n] for n in sorted(cites)), tuple(shown),
+                  route="procedure", timings=timings)
 
 
 def _coverage_gap(plan: QueryPlan, retriever: Retriever) -> str:
@@ -156,6 +177,14 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
     if not verdict.answerable:  # a near miss: the passages are on topic but do not state what is asked
         timings["total_s"] = time.perf_counter() - started
         yield _abstain(question, passages, timings, verdict.reason())
+        return
+    ignore, _ = _coverage_rule(plan, passages)
+    steps = procedure.find(search_text, passages, retriever.index.chunks, retriever.index.idf, ignore)
+    if steps is not None:  # "how do I ...": the manual's numbered steps, whole, each cited
+        timings["total_s"] = time.perf_counter() - started
+        final = _with_safety(_procedure_answer(question, steps, passages, timings), retriever)
+        yield final.text
+        yield final
         return
     messages = prompts.qa_messages(question, passages, cfg.context_words, history)
     generate_started = time.perf_counter()

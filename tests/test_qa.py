@@ -129,3 +129,13 @@ def test_a_count_question_reads_every_record_in_scope_cites_each_and_flags_the_c
     assert [c.section for c in answer.citations] == ["WO-24-0001"]  # the bearing job of P-902 is not counted
     assert answer.text.startswith("1 work order recording seal for P-901 in 2024: WO-24-0001 2024-02-01")
     assert answer.unsupported and "counted by the copilot" in answer.unsupported[0]
+
+
+def test_a_how_do_i_question_is_answered_with_the_manuals_numbered_steps(make_copilot) -> None:
+    copilot, generator = make_copilot("Drain it [1].")
+    answer = copilot.ask("how do I replace the mechanical seal on P-901?")
+    assert answer.route == "procedure" and generator.prompts == []  # the steps, not the model's paraphrase
+    assert "1. Lock out and tag out the motor starter" in answer.text
+    assert "3. Fit the new seal and tighten the gland nuts evenly to 25 N·m" in answer.text
+    assert answer.text.startswith("⚠ WARNING: Lock out the pump")  # the section's own warning first
+    assert {c.section for c in answer.citations} == {"6.3 Replacing the mechanical seal"}
