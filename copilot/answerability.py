@@ -111,7 +111,8 @@ SLOTS: tuple[Slot, ...] = (
     _slot("distance", r"\b(clearance|runout|end ?play|gap|offset|how far|spacing|spaced|apart|distance)\b",
           _NUM + r"(mm|µm|m|in|inch|ft)\b|\bTIR\b", "far apart spacing spaced distance"),
     _slot("procedure", r"\bhow (do|to|should|can|would) (i|we|you)\b|\bprocedure\b|\bwhat are the steps\b"
-          r"|\bhow is .{0,40}\b(done|set|adjusted|replaced)\b", None, "procedure steps"),
+          r"|\bhow is .{0,40}\b(done|set|adjusted|replaced)\b"
+          r"|\bhow to [a-z]|\bsteps? (to|for)\b|\bsteps\?|\bwalk me through\b", None, "procedure steps step walk"),
 )
 
 # Words that phrase a request in any question, whatever it asks for. They say nothing about the thing asked about.

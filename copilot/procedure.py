@@ -2,11 +2,12 @@
 
 A procedure is where a paraphrase hurts most: the model shortens fifteen steps to two, and the extractive fallback
 quotes the one line that shares most words with the question ("A new seal may weep for the first 30 minutes") rather
-than the steps. When the question asks for a procedure and a retrieved passage sits in a section whose heading names
-what is asked ("6.3 Replacing the mechanical seal" for "how do I replace the mechanical seal on the CP-80") and
-which holds a numbered list, the answer is that list: every step of the section, read from all its chunks (a list is
-split across chunks, and a chunk boundary can cut a step in two: the longer copy of each step is kept), each step
-cited to the chunk it comes from.
+than the steps. When the question asks for a procedure and one of the first retrieved passages sits in a section
+that holds a numbered list, whose heading shares a key term with the question ("6.3 Replacing the mechanical seal"
+for "CP-80 mech seal is leaking, how do I put in a new one") and whose heading and steps together cover the key
+terms as an answering line must (`answerability.coverage`), the answer is that list: every step of the section, read
+from all its chunks (a list is split across chunks, and a chunk boundary can cut a step in two: the longer copy of
+each step is kept), each step cited to the chunk it comes from.
 """
 
 from __future__ import annotations
@@ -24,9 +25,6 @@ from index.records import Chunk
 STEP_RE = re.compile(r"^\s*(\d{1,2})[.)]\s+(\S.*)$")
 MIN_STEPS = 3
 MAX_STEPS = 30
-# Least share of the question's key terms (by weight) the section heading must name: the heading says what the
-# steps do, so "replace", "mechanical" and "seal" must be in "Replacing the mechanical seal", most of them at least.
-MIN_HEADING_COVERAGE = 0.6
 # How far down the retrieved passages a procedure section is looked for.
 TOP_PASSAGES = 3
 
@@ -77,9 +75,10 @@ def _in_order(best: Mapping[int, Step]) -> tuple[Step, ...]:
 
 
 def find(question: str, passages: Sequence[Passage], chunks: Iterable[Chunk], idf: Mapping[str, float],
-         ignore: Iterable[str] = ()) -> Procedure | None:
-    """The numbered steps answering a procedure question, from the section of one of the first retrieved passages
-    whose heading names most of the question's key terms; None when no such section holds a numbered list."""
+         ignore: Iterable[str] = (), threshold: float = answerability.MIN_COVERAGE) -> Procedure | None:
+    """The numbered steps answering a procedure question, from the section of the first of the first retrieved
+    passages (in rank order) whose section holds a numbered list, whose heading shares a key term with the question,
+    and whose heading and steps cover `threshold` of the key terms; None when there is none."""
     slot = answerability.requested_slot(question)
     if slot is None or slot.name != "procedure":
         return None
@@ -95,10 +94,12 @@ def find(question: str, passages: Sequence[Passage], chunks: Iterable[Chunk], id
         found = index_of.get(passage.chunk_id)
         if found is None or not found.section:
             continue
-        if answerability.coverage(terms, set(tokenize(found.section))) < MIN_HEADING_COVERAGE:
+        heading = set(tokenize(found.section))
+        if answerability.coverage(terms, heading) <= 0.0:
             continue
         section = by_section[(found.path, found.headings)]
         steps = numbered_steps(section)
-        if len(steps) >= MIN_STEPS:
+        said = {t for step in steps for t in tokenize(step.text)}
+        if len(steps) >= MIN_STEPS and answerability.coverage(terms, said, heading) >= threshold:
             return Procedure(found.section, found.source, steps, tuple(section))
     return None

@@ -31,6 +31,11 @@ def _passage(text: str, section: str = "3.4 Bolt torques", source: str = "norvan
     ("How to measure the impeller clearance?", "procedure"),
     ("how do I set the probe z offset", "procedure"),  # the command that stores it, not a distance
     ("What gap should I set on the coupling?", "distance"),
+    ("steps to drain and refill the spindle chiller coolant", "procedure"),
+    ("walk me through brushing the condenser tubes", "procedure"),
+    ("how to rebuild the inlet valve and MPV on the RS37", "procedure"),
+    ("gearbox oil change on the Torvik conveyor, steps?", "procedure"),
+    ("how to tell what torque the impeller nut takes", "torque"),  # a value asked "how to" is still that value
     ("What should the gas pressure be at the gas train inlet?", "pressure"),
     ("P-103 flow is down and the amps dropped. cause?", None),
     ("Do I still use the normal regrease intervals?", None),  # a yes/no question names intervals, asks for none

@@ -46,6 +46,13 @@ def test_a_procedure_question_gets_the_section_whose_heading_names_the_task() ->
     assert bearings is not None and bearings.section == "6.4 Replacing the bearings"
 
 
+def test_a_question_in_other_words_than_the_heading_gets_the_steps_its_words_are_in() -> None:
+    """"mech seal is leaking, how do I put in a new one": the heading names the seal, the steps the rest."""
+    question = "mech seal is leaking, how do I fit a new one and tighten the gland nuts?"
+    found = find(question, [passage(SEAL[0], 1)], SEAL + OTHER, IDF)
+    assert found is not None and found.section == "6.3 Replacing the mechanical seal"
+
+
 def test_no_steps_when_the_heading_is_another_task_or_no_procedure_is_asked() -> None:
     everything = SEAL + OTHER
     # the seal section was retrieved, but its heading does not name a gland-nut torque check: no steps
