@@ -3,8 +3,10 @@
 1. Fault-code fast path: a question about what a code means is answered from the code table row, no model.
 2. Retrieval; nothing above the relevance floor -> abstain, naming the nearest sources.
    Passages on topic that do not state what is asked (copilot/answerability.py) -> abstain, saying why.
-3. The model answers from numbered passages; citations and numbers are checked against the passages.
-4. A reply that is not supported (no valid citation, or a number no cited passage contains), or that does not itself
+3. A procedure question ("how do I ...", "steps to ...") whose retrieved section holds the manual's numbered steps
+   is answered with those steps, whole and in order, each cited (copilot/procedure.py), no model.
+4. The model answers from numbered passages; citations and numbers are checked against the passages.
+5. A reply that is not supported (no valid citation, or a number no cited passage contains), or that does not itself
    state what is asked (the answerability rule applied to the reply), is replaced by the passages' own
    best-matching lines, cited, led by the line the answerability check found.
 Safety warnings of the cited sections always come first. Orchestration only: the pieces live in their modules.

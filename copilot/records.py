@@ -56,7 +56,7 @@ class Answer:
     abstained: bool = False
     unsupported: tuple[str, ...] = ()  # answer sentences (or numbers) no cited passage supports
     safety: tuple[str, ...] = ()  # warnings carried by the cited procedures, shown first
-    route: str = "rag"  # rag | extractive | fault_code | count | abstain
+    route: str = "rag"  # rag | extractive | procedure | fault_code | count | abstain
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
