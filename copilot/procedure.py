@@ -23,6 +23,8 @@ from index.records import Chunk
 
 # A numbered step: "3. Fit the setting clips ..." or "3) Fit ...", at the start of a line.
 STEP_RE = re.compile(r"^\s*(\d{1,2})[.)]\s+(\S.*)$")
+# A bullet under a step ("   - check the O-ring"): part of that step, never dropped.
+BULLET_RE = re.compile(r"^\s*[-*•]\s+(\S.*)$")
 MIN_STEPS = 3
 MAX_STEPS = 30
 # How far down the retrieved passages a procedure section is looked for.
@@ -52,11 +54,20 @@ def numbered_steps(chunks: Sequence[Chunk]) -> tuple[Step, ...]:
     numbering does not go on: a second list restarting at 1, or a gap."""
     best: dict[int, Step] = {}
     for chunk in chunks:
+        numbered: list[tuple[int, str]] = []  # this chunk's steps, a bullet right under a step folded into its text
+        under_step = False
         for line in chunk.text.splitlines():
             match = STEP_RE.match(line)
-            if not match:
-                continue
-            number, text = int(match.group(1)), match.group(2).strip()
+            bullet = BULLET_RE.match(line)
+            if match:
+                numbered.append((int(match.group(1)), match.group(2).strip()))
+                under_step = True
+            elif bullet and under_step:
+                number, text = numbered[-1]
+                numbered[-1] = (number, f"{text}{' ' if text.endswith(':') else '; '}{bullet.group(1).strip()}")
+            elif line.strip():
+                under_step = False  # a paragraph ends the step; a list after it is not part of it
+        for number, text in numbered:
             seen = best.get(number)
             if seen is not None and not (seen.text.startswith(text) or text.startswith(seen.text)):
                 return _in_order(best)  # another list, numbered afresh

@@ -181,8 +181,8 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
         yield _abstain(question, passages, timings, verdict.reason())
         return
     ignore, _ = _coverage_rule(plan, passages)
-    steps = procedure.find(search_text, passages, retriever.index.chunks, retriever.index.idf, ignore,
-                           verdict.threshold)
+    steps = None if plan.history else procedure.find(search_text, passages, retriever.index.chunks,
+                                                     retriever.index.idf, ignore, verdict.threshold)
     if steps is not None:  # "how do I ...": the manual's numbered steps, whole, each cited
         timings["total_s"] = time.perf_counter() - started
         final = _with_safety(_procedure_answer(question, steps, passages, timings), retriever)

@@ -32,6 +32,12 @@ def test_steps_are_read_across_chunks_whole_and_in_order() -> None:
     assert steps[4].text.endswith("35 N·m.")
 
 
+def test_a_bullet_under_a_step_stays_with_it_and_a_list_after_a_paragraph_does_not() -> None:
+    text = "1. Lock out.\n2. Check the seal faces:\n   - no chips\n   - no heat marks\n3. Refit.\nNotes:\n- keep it"
+    steps = numbered_steps([chunk(1, text)])
+    assert [s.text for s in steps] == ["Lock out.", "Check the seal faces: no chips; no heat marks", "Refit."]
+
+
 def test_a_second_list_or_a_gap_ends_the_steps() -> None:
     second = [chunk(1, "1. Lock out.\n2. Drain.\n3. Open.\n1. Check the level.\n2. Top up.")]
     assert [s.text for s in numbered_steps(second)] == ["Lock out.", "Drain.", "Open."]
