@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from copilot.extractive import is_row, split_row
@@ -159,17 +160,21 @@ def _readable(sentence: str) -> str:
     return (f"{cells[0]}: {'; '.join(cells[1:])}" if len(cells) > 1 else cells[0]) + end
 
 
-def _without_headers(sentence: str, passages: Sequence[Passage]) -> str:
-    """The sentence less a passage header the model copied in front of it ("Bed_Mesh.md, Adaptive Meshes,
-    G-Codes.md, BED_MESH_OFFSET [X=...]: Applies ..."): a leading run of the passages' file names, sections and page
-    marks, each followed by a comma, colon or semicolon, removed when it names a file (a sentence may well begin with
-    words that are also a section's name)."""
-    sources = {p.source for p in passages}
-    fields = sorted(sources | {p.section for p in passages if p.section}
+def _header_field(passages: Sequence[Passage]) -> re.Pattern[str] | None:
+    """One field of a passage header as the model copies it: a file name, section or page mark, then , : or ;."""
+    fields = sorted({p.source for p in passages} | {p.section for p in passages if p.section}
                     | {f"p. {p.page}" for p in passages if p.page is not None}, key=len, reverse=True)
     if not fields:
+        return None
+    return re.compile(r"\s*(?:\[\d{1,2}\]\s*)?(" + "|".join(map(re.escape, fields)) + r")\s*[,:;]\s*")
+
+
+def _without_headers(sentence: str, field: re.Pattern[str] | None, sources: AbstractSet[str]) -> str:
+    """The sentence less a passage header the model copied in front of it ("Bed_Mesh.md, Adaptive Meshes,
+    G-Codes.md, BED_MESH_OFFSET [X=...]: Applies ..."): a leading run of header fields (`_header_field`), removed
+    when it names a file of `sources` (a sentence may well begin with words that are also a section's name)."""
+    if field is None:
         return sentence
-    field = re.compile(r"\s*(?:\[\d{1,2}\]\s*)?(" + "|".join(map(re.escape, fields)) + r")\s*[,:;]\s*")
     rest, named_file = sentence, False
     while (match := field.match(rest)) and match.end() < len(rest):
         named_file |= match.group(1) in sources
@@ -197,8 +202,9 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
     out_sentences: list[str] = []
     citations: dict[int, Citation] = {}
     unsupported: list[str] = []
+    header_field, sources = _header_field(passages), {p.source for p in passages}
     for sentence in split_sentences(reply):
-        bare, cited = _cited(_without_headers(sentence, passages), k)
+        bare, cited = _cited(_without_headers(sentence, header_field, sources), k)
         if not bare or ENUMERATOR_RE.match(bare):  # a step number copied from a list ("2 [1].") says nothing
             continue
         if not cited and by_n:

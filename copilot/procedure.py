@@ -85,7 +85,7 @@ def _in_order(best: Mapping[int, Step]) -> tuple[Step, ...]:
     return tuple(steps)
 
 
-def find(question: str, passages: Sequence[Passage], chunks: Iterable[Chunk], idf: Mapping[str, float],
+def find(question: str, passages: Sequence[Passage], chunks: Sequence[Chunk], idf: Mapping[str, float],
          ignore: Iterable[str] = (), threshold: float = answerability.MIN_COVERAGE) -> Procedure | None:
     """The numbered steps answering a procedure question, from the section of the first of the first retrieved
     passages (in rank order) whose section holds a numbered list, whose heading shares a key term with the question,
@@ -96,13 +96,17 @@ def find(question: str, passages: Sequence[Passage], chunks: Iterable[Chunk], id
     terms = answerability.key_terms(question, idf, ignore, slot)
     if not terms:
         return None
-    by_section: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
+    top = sorted(passages, key=lambda p: p.n)[:TOP_PASSAGES]
+    wanted = {p.chunk_id for p in top}
+    candidates = {c.chunk_id: c for c in chunks if c.chunk_id in wanted and c.kind != "record" and c.headings}
+    # the chunks of those candidates' sections only, in document order (not a map of every section of the index)
+    by_section: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {
+        (c.path, c.headings): [] for c in candidates.values()}
     for chunk in chunks:
-        if chunk.kind != "record" and chunk.headings:
-            by_section.setdefault((chunk.path, chunk.headings), []).append(chunk)
-    index_of = {c.chunk_id: c for group in by_section.values() for c in group}
-    for passage in sorted(passages, key=lambda p: p.n)[:TOP_PASSAGES]:
-        found = index_of.get(passage.chunk_id)
+        if chunk.kind != "record" and (members := by_section.get((chunk.path, chunk.headings))) is not None:
+            members.append(chunk)
+    for passage in top:
+        found = candidates.get(passage.chunk_id)
         if found is None or not found.section:
             continue
         heading = set(tokenize(found.section))
