@@ -58,13 +58,13 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(2)
-    from copilot.anomaly import run_detection
+    from copilot.anomaly.detection import run_detection
+    from copilot.anomaly.plot import plot_report
+    from copilot.anomaly.report import asset_type_from_channels, diagnose
+    from copilot.anomaly.sensors import read_sensor_csv
     from copilot.config import AnomalyConfig
     from copilot.evaluation.anomalies import DEFAULT_FMEA, read_fmea_csv
-    from copilot.plot import plot_report
     from copilot.records import AnomalyReport
-    from copilot.report import asset_type_from_channels, diagnose
-    from copilot.sensors import read_sensor_csv
 
     cfg = AnomalyConfig()
     rows = read_fmea_csv(ROOT / DEFAULT_FMEA)

@@ -59,7 +59,7 @@ def main() -> None:
         total.append(elapsed)
         first.append(first_s if first_s is not None else elapsed)
         if hasattr(copilot.generator, "count_tokens"):
-            from copilot import prompts
+            from copilot.generation import prompts
 
             prompt_tokens.append(copilot.generator.count_tokens(  # the passages this answer's prompt held
                 prompts.qa_messages(question, answer.passages, copilot.cfg.generation.context_words)))

@@ -155,7 +155,7 @@ def main() -> None:
             if qa.is_file() else ["how do I replace the mechanical seal"] * 50
         loaded = ours["index"]
         from copilot.config import RetrievalConfig
-        from copilot.retrieval import Retriever
+        from copilot.qa.retrieval import Retriever
 
         retriever = Retriever(loaded, RetrievalConfig())
         result["query"] = {

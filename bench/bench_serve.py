@@ -39,8 +39,8 @@ def main() -> None:
     import uvicorn
 
     from copilot import Copilot, load_config
-    from copilot.server import create_app
-    from copilot.service import CopilotService
+    from copilot.web.api import create_app
+    from copilot.web.service import CopilotService
 
     started = time.perf_counter()
     service = CopilotService(Copilot.load(load_config(None, {"index_dir": args.index} if args.index else {})))

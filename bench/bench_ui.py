@@ -38,8 +38,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from copilot import Copilot, load_config
-    from copilot.service import CopilotService
-    from copilot.ui.app import launch_ui
+    from copilot.web.service import CopilotService
+    from copilot.web.ui.app import launch_ui
 
     service = CopilotService(Copilot.load(load_config(None, {"index_dir": args.index} if args.index else {})))
     port = _free_port()

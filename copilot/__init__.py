@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from copilot.config import CopilotConfig, load_config
     from copilot.records import AnomalyEvent, AnomalyReport, Answer, Citation, Passage
 
-# Exported names load on first use (PEP 562): `import copilot.prompts` must not pull in pandas, FAISS or langchain.
+# Exported names load on first use (PEP 562): `import copilot.generation.prompts` must not pull in pandas, FAISS or
+# langchain.
 _EXPORTS = {"Copilot": "copilot.app", "CopilotConfig": "copilot.config", "load_config": "copilot.config",
             "AnomalyEvent": "copilot.records", "AnomalyReport": "copilot.records", "Answer": "copilot.records",
             "Citation": "copilot.records", "Passage": "copilot.records"}

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from copilot import qa
+from copilot.anomaly.report import build_report
+from copilot.anomaly.sensors import read_sensor_csv, read_sensor_frame
 from copilot.config import CopilotConfig, load_config
-from copilot.llm import Generator, make_generator
+from copilot.generation.backends import Generator, make_generator
+from copilot.qa import spine as qa
+from copilot.qa.retrieval import Retriever
 from copilot.records import AnomalyReport, Answer
-from copilot.report import build_report
-from copilot.retrieval import Retriever
-from copilot.sensors import read_sensor_csv, read_sensor_frame
 from index.records import Hit
 from index.search import HybridIndex
 
@@ -55,7 +55,7 @@ class Copilot:
         Raises:
             IndexNotFoundError, IndexMismatchError, ModelLoadError, EmbedderLoadError, ConfigError.
         """
-        from copilot.models import resolve_adapter, resolve_language_model
+        from copilot.generation.models import resolve_adapter, resolve_language_model
         from index.layout import live_generation
 
         extra = dict(overrides or {})
@@ -107,7 +107,7 @@ class Copilot:
             fit: a normal-operation log (path or DataFrame) to fit the detector on; else `fit_rows`, else the
                 configured share of the first rows.
             detector: robust | pca | gru | ensemble (default: `anomaly.detector` of the config).
-            plot: write a PNG of the channels with the anomaly windows shaded (`copilot.plot.plot_report`).
+            plot: write a PNG of the channels with the anomaly windows shaded (`copilot.anomaly.plot.plot_report`).
             summarise: let the language model word the summary from the evidence (checked; templated otherwise).
         Raises:
             SensorDataError: unreadable log, or too few normal rows to fit on.
@@ -129,7 +129,7 @@ class Copilot:
         report = build_report(frame, asset, cfg, self.index, self.retriever,
                               self.generator if summarise else None, fit=normal)
         if plot is not None:
-            from copilot.plot import plot_report
+            from copilot.anomaly.plot import plot_report
 
             plot_report(frame, report, plot)
         return report

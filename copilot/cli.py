@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
@@ -86,13 +87,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-def _hit_dict(hit: Any) -> dict[str, Any]:
-    chunk = hit.chunk
-    return {"source": chunk.source, "path": chunk.path, "page": chunk.page, "page_label": chunk.page_label,
-            "section": chunk.section, "chunk_id": chunk.chunk_id, "score": round(hit.score, 5),
-            "cosine": None if hit.dense is None else round(hit.dense, 4), "text": chunk.text}
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from index import HybridIndex
 
@@ -106,7 +100,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         hits = loaded.search(query, k=args.k, asset=args.asset, candidates=cfg.retrieval.candidates,
                              doc_types=args.type, sources=args.source, fusion=cfg.retrieval.fusion)
         if args.json:
-            print(json.dumps({"query": query, "hits": [_hit_dict(h) for h in hits]}, ensure_ascii=False))
+            print(json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
             continue
         print(f"# {query}")
         for rank, hit in enumerate(hits, 1):
@@ -121,7 +115,7 @@ def _load_copilot(args: argparse.Namespace) -> Any:
 
     generator = None
     if getattr(args, "no_llm", False):
-        from copilot.llm import NoModel
+        from copilot.generation.backends import NoModel
 
         generator = NoModel()
     return Copilot.load(_config(args, **{"generation.model": getattr(args, "model", None)}),
@@ -161,7 +155,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    from copilot.report import format_report
+    from copilot.anomaly.report import format_report
 
     print(format_report(report))
     if args.plot:
@@ -171,7 +165,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     from copilot.config import DEFAULT_MODEL
-    from copilot.models import resolve_embedder, resolve_language_model
+    from copilot.generation.models import resolve_embedder, resolve_language_model
 
     print(f"language model: {resolve_language_model(args.model or DEFAULT_MODEL)}")
     from index.embeddings import DEFAULT_EMBEDDER
@@ -202,9 +196,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = evaluate_anomalies(Path(args.skab) if args.skab else DEFAULT_SKAB, cfg=_config(args).anomaly)
         print(json.dumps(result) if args.json else format_anomaly_eval(result))
         return 0
-    if args.what != "retrieval":
-        raise CopilotError(f"`copilot eval {args.what}` is not yet available; `eval retrieval`, `eval qa` and "
-                           "`eval normalisation` are")
     from copilot.evaluation.retrieval import evaluate_retrieval, modes
 
     cfg = _config(args)
@@ -232,20 +223,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    from copilot.service import CopilotService, ensure_port_free
+    from copilot.web.service import CopilotService, ensure_port_free
 
     ensure_port_free(args.host, args.port)
-    from copilot.ui.app import launch_ui
+    from copilot.web.ui.app import launch_ui
 
     launch_ui(CopilotService(_load_copilot(args)), args.host, args.port)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from copilot.service import CopilotService, ensure_port_free
+    from copilot.web.service import CopilotService, ensure_port_free
 
     ensure_port_free(args.host, args.port)
-    from copilot.server import serve
+    from copilot.web.api import serve
 
     serve(CopilotService(_load_copilot(args)), args.host, args.port)
     return 0
@@ -257,7 +248,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return int(run_command(args, _config(args, **{"generation.model": args.model})))
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(load: str | None = None) -> argparse.ArgumentParser:
+    """The parser; `load` names a plugin command (see `plugin_commands`) whose own parser is built in full."""
     parser = argparse.ArgumentParser(prog="copilot", description="Offline maintenance copilot: cited answers from "
                                      "manuals and logs, anomaly reports from sensor data.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -350,15 +342,27 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)
 
-    from finetune.cli import add_parser as add_finetune
-
-    add_finetune(sub, common)
+    for command in plugin_commands():
+        if command.name == load:
+            command.load()(sub, common)
+        else:  # listed in `copilot -h` without importing the package that provides it
+            sub.add_parser(command.name, help=f"{command.name} ... (from the {command.module.split('.')[0]} package; "
+                           f"`copilot {command.name} -h`)")
     return parser
+
+
+def plugin_commands() -> list[EntryPoint]:
+    """Subcommands other packages register under the `copilot.commands` entry-point group (`finetune`, from
+    pyproject.toml). Each entry point names `add_parser(subparsers, common_parent)`. The edge points from the plugin to
+    the CLI: serving never imports `finetune`, and a copilot installed without it simply has no such command."""
+    return sorted(entry_points(group="copilot.commands"), key=lambda e: e.name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
-    parser = make_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)  # the only top-level option is -v
+    parser = make_parser(load=command)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

@@ -10,15 +10,12 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from copilot.errors import ConfigError
 from index.config import FUSIONS, IndexConfig
-
-if TYPE_CHECKING:
-    from copilot.detectors.calibration import Calibration
 
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
@@ -57,8 +54,8 @@ class GenerationConfig:
     backend: str = "transformers"  # transformers | openai (an OpenAI-compatible HTTP endpoint)
     endpoint: str | None = None  # e.g. http://localhost:8000/v1 for vLLM, llama.cpp server or TGI
     api_key_env: str = "OPENAI_API_KEY"  # name of the variable holding the endpoint's key, if it needs one
-    # LoRA adapter: "bundled" = the project's fine-tune (finetune/adapters/), used with the default model only;
-    # a directory path; or None for the base model alone (`--no-adapter`).
+    # LoRA adapter: "bundled" = the project's fine-tune (copilot/generation/adapters/), used with the default model
+    # only; a directory path; or None for the base model alone (`--no-adapter`).
     adapter: str | None = "bundled"
     max_new_tokens: int = 100  # 1-3 cited sentences; decode runs ~17 tokens/s on 2 cores (bench/bench_answer.py)
     temperature: float = 0.0  # greedy by default: answers must be reproducible
@@ -83,7 +80,7 @@ class AnomalyConfig:
     """Sensor anomaly detection: which detector, how it is fitted and calibrated, and how samples become events.
 
     Defaults were chosen by measurement (`copilot eval anomalies`, README "Sensor anomalies"): the robust per-channel
-    detector on smoothed signals, thresholds calibrated on the normal rows (`copilot/detectors/calibration.py`).
+    detector on smoothed signals, thresholds calibrated on the normal rows (`copilot/anomaly/detectors/calibration.py`).
     """
 
     detector: str = "robust"  # robust (median/MAD) | pca (T2+Q) | gru (forecast residuals) | ensemble (all three)
@@ -107,14 +104,6 @@ class AnomalyConfig:
     states: bool = True  # separate off/idle from running and fit/score the running state only
     settle: int = 3  # samples after a start (off -> running) that are not scored while the machine settles
     drift: bool = True  # also flag slow drifts against each channel's normal partner relationship (detectors/drift.py)
-
-    def calibration(self) -> Calibration:
-        """The threshold calibration settings as the detectors take them."""
-        from copilot.detectors.calibration import Calibration  # here: copilot.detectors imports this module
-
-        return Calibration(floor=self.z_threshold, noise_floor=self.noise_floor, margin=self.calibration_margin,
-                           quantile=self.calibration_quantile, tail_p=self.tail_probability,
-                           ceiling=self.threshold_ceiling, trim=self.fit_trim)
 
     def __post_init__(self) -> None:
         if self.detector not in ("robust", "pca", "gru", "ensemble"):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
+
+from index.records import record_fields
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,11 @@ class Passage:
     doc_type: str = "manual"
     assets: tuple[str, ...] = ()
     page_label: str | None = None  # the page number printed on the page, where the document prints one
+
+    @cached_property
+    def fields(self) -> dict[str, str]:
+        """A record passage's {column: value}, as its chunk carries them (`index.records.Chunk.fields`)."""
+        return record_fields(self.text)
 
     def header(self) -> str:
         """'[2] pump-manual.md, 6.3 Replacing the seal, p. 8'."""

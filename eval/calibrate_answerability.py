@@ -1,6 +1,6 @@
-"""Calibrate the answerability thresholds (copilot/answerability.py) on a QA set, with cross-validated figures.
+"""Calibrate the answerability thresholds (copilot/qa/answerability.py) on a QA set, with cross-validated figures.
 
-For every question this replays the no-model route of copilot/qa.py up to the abstention decision (fault-code fast
+For every question this replays the no-model route of copilot/qa/spine.py up to the abstention decision (fault-code fast
 path, coverage gap, relevance floor, then the answerability check) and keeps the best slot-filling line's key-term
 coverage. A threshold then decides each question without re-running retrieval. The one chosen abstains on the
 most unanswerable questions while false abstention stays within the target (0.10).
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from copilot import answerability, qa
 from copilot.evaluation import load_qa
+from copilot.qa import answerability
+from copilot.qa import spine as qa
 
 MANUAL_GRID = [round(0.01 * i, 2) for i in range(0, 71)]
 # History questions are answered from the named asset's records, which the retriever already limits to that asset
@@ -50,7 +51,7 @@ def family(item_id: str) -> str:
 
 
 def collect(items: Sequence[dict[str, Any]], retriever: Any) -> list[Case]:
-    """Replay copilot/qa.py's decisions before the model for every question (no model)."""
+    """Replay copilot/qa/spine.py's decisions before the model for every question (no model)."""
     cases = []
     for item in items:
         question = item["question"]
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from copilot.app import Copilot
-    from copilot.llm import NoModel
+    from copilot.generation.backends import NoModel
 
     copilot = Copilot.load(index_dir=args.index, generator=NoModel())
     cases = collect(load_qa(Path(args.qa)), copilot.retriever)

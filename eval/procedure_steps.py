@@ -1,6 +1,6 @@
 """How completely "how do I ..." questions get the manual's steps: step recall over a QA set of procedure questions.
 
-For each answerable question the gold section's numbered steps are read from the index (`copilot.procedure
+For each answerable question the gold section's numbered steps are read from the index (`copilot.qa.procedure
 .numbered_steps` over the section's chunks), and the answer is scored by the share of those steps it gives: a step
 counts when the answer holds its first eight words (letters and digits only). Also reported: the route of each
 answer, the share citing the gold section, the share giving every step, false abstention, and for unanswerable
@@ -21,7 +21,7 @@ from typing import Any
 
 from copilot import Copilot, load_config
 from copilot.evaluation import load_qa
-from copilot.procedure import numbered_steps
+from copilot.qa.procedure import numbered_steps
 
 
 def _words(text: str) -> str:
@@ -81,7 +81,7 @@ def main() -> None:
     overrides = {"index_dir": args.index} if args.index else {}
     generator = None
     if args.no_llm:
-        from copilot.llm import NoModel
+        from copilot.generation.backends import NoModel
 
         generator = NoModel()
     copilot = Copilot.load(load_config(None, overrides), generator=generator)

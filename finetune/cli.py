@@ -141,7 +141,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     merged = merge_adapter(recipe.train.base_model, Path(args.adapter), Path(args.out))
     print(f"merged model: {merged}")
     if args.gguf:
-        from copilot.models import bundled_gguf
+        from copilot.generation.models import bundled_gguf
 
         template = bundled_gguf()
         if template is None:
@@ -155,7 +155,7 @@ def _retriever(args: argparse.Namespace) -> Any:
     from copilot.app import Copilot
 
     copilot = Copilot.load(index_dir=args.index)
-    return lambda question: copilot.retriever.search(question, k=2)
+    return lambda question: copilot.retriever.relevant(question, k=2)
 
 
 def _summary(result: dict[str, Any]) -> str:

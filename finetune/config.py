@@ -15,11 +15,12 @@ from typing import Any
 
 from copilot.config import apply_overrides, read_yaml_mapping
 from copilot.errors import ConfigError
+from copilot.generation.models import BUNDLED_ADAPTER
 from index.precision import check_precision
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_RECIPE = PACKAGE_DIR / "configs" / "smollm2-135m-lora.yaml"
-DEFAULT_ADAPTER = PACKAGE_DIR / "adapters" / "smollm2-135m-maint"
+DEFAULT_ADAPTER = BUNDLED_ADAPTER  # where serving reads it: copilot/generation/adapters/
 
 
 @dataclass(frozen=True)

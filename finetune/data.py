@@ -1,8 +1,8 @@
 """Build the supervised fine-tuning set from the project's own corpus, deterministically, split by document.
 
 Every grounded example is made the way inference makes its prompt: the question goes through the real `Retriever`
-(same index, same relevance floor, same top-k) and `copilot.prompts.qa_messages`, so the model is trained on exactly
-what it will see. The completion is labelled by substring tests against the fact's evidence:
+(same index, same relevance floor, same top-k) and `copilot.generation.prompts.qa_messages`, so the model is trained
+on exactly what it will see. The completion is labelled by substring tests against the fact's evidence:
 - answerable: a retrieved passage holds the evidence -> the fact's answer line citing that passage, "... [n].";
 - abstain (removed): the evidence-bearing passages are taken out of the retrieved set -> the NOT_COVERED reply;
 - abstain (swapped): one machine's component asked about another machine whose passages never name it -> NOT_COVERED;
@@ -21,10 +21,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from copilot import prompts
-from copilot.query import contextual_query
+from copilot.generation import prompts
+from copilot.qa.query import contextual_query
+from copilot.qa.retrieval import Retriever
 from copilot.records import Passage
-from copilot.retrieval import Retriever
 from finetune.config import DataConfig
 from finetune.examples import Example
 from finetune.facts import Fact, corpus_facts, machine_of, stable_rng
@@ -205,7 +205,6 @@ def _followups(builder: ExampleBuilder, pool: list[Fact], split: str, total: int
 
 def _shorthand(chunks: Sequence[Chunk], splitter: Splitter, split: str, total: int) -> list[Example]:
     """Work-order notes whose shorthand the dictionary expands (at least two words change)."""
-    from index.loaders.tabular import record_fields
 
     out: list[Example] = []
     seen: set[str] = set()
@@ -214,7 +213,7 @@ def _shorthand(chunks: Sequence[Chunk], splitter: Splitter, split: str, total: i
             break
         if splitter.of_chunk(chunk.source, chunk.assets, chunk.doc_type) != split:
             continue
-        note = record_fields(chunk.text).get("action", "")
+        note = chunk.fields.get("action", "")
         plain = expand_shorthand(note)
         changed = len(set(plain.split()) - set(note.lower().split()))
         if not note or note in seen or changed < 2:

@@ -1,11 +1,11 @@
 """Base vs tuned on the held-out split: loss and perplexity, then the behaviours the copilot depends on.
 
-Replies are scored with the copilot's own checker (`copilot.citations.check`), so "valid" here means what it means at
+Replies are scored with the copilot's own checker (`copilot.qa.citations.check`), so "valid" here means what it means at
 inference: the reply cites a passage that exists, and every sentence and number is supported by what it cites.
 - citation_validity: answerable prompts whose reply itself cites a gold passage ([n] written by the model, not
   attributed by the checker) and passes the support check;
 - cites_any: answerable prompts whose reply carries at least one in-range [n];
-- abstention_accuracy: unanswerable prompts whose reply says NOT_COVERED (what `copilot.qa` treats as abstaining);
+- abstention_accuracy: unanswerable prompts whose reply says NOT_COVERED (what `copilot.qa.spine` treats as abstaining);
 - false_abstention: answerable prompts the model declined;
 - keyword_recall: answerable prompts whose reply contains every keyword (qa.jsonl keywords, or the numbers of the
   reference answer for generated examples);
@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from copilot import citations, prompts
-from copilot.prompts import end_of_turn_ids
+from copilot.generation import prompts
+from copilot.generation.prompts import end_of_turn_ids
+from copilot.qa import citations
 from copilot.records import Passage
 from finetune.examples import Example
 from finetune.sequences import IGNORE, collate, completion_loss_sum, encode

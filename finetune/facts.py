@@ -14,9 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from copilot.citations import NUMBER_RE
-from copilot.extractive import WARNING_RE, is_row, render_row, split_row, table_header
-from index.loaders.tabular import record_fields
+from copilot.qa.citations import NUMBER_RE
+from copilot.qa.extractive import WARNING_RE, is_row, render_row, split_row, table_header
 from index.records import Chunk
 
 MODEL_RE = re.compile(r"\b[A-Z]{1,4}-\d{2,5}\b")
@@ -139,7 +138,7 @@ def sentence_facts(chunk: Chunk, machine: Machine) -> Iterator[Fact]:
 
 def work_order_fact(chunk: Chunk) -> Fact | None:
     """One fact per work-order record: what was wrong, why, and what was done, on that asset and day."""
-    fields = {k.lower(): v for k, v in record_fields(chunk.text).items()}
+    fields = {k.lower(): v for k, v in chunk.fields.items()}
     asset = chunk.assets[0] if chunk.assets else fields.get("asset", "")
     date = (chunk.date or fields.get("opened", ""))[:10]
     problem = fields.get("problem", "")

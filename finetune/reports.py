@@ -2,12 +2,13 @@
 
 For each indexed FMEA row, a few anomaly scenarios are drawn (deterministically): the row's signature channels move the
 way it says (sometimes only some of them, sometimes beside an unrelated low event on another channel), with plausible
-readings for each channel's unit. The real diagnosis (`copilot.report.diagnose`), cited actions
-(`copilot.report.cited_actions`) and urgency (`copilot.report.urgency_of`) turn them into the report's facts, and the
-prompt is `copilot.summary.summary_messages` over `copilot.summary.facts`: exactly what `copilot analyse` shows the
-model. The completion is written from those facts only, naming the top-ranked cause (which may not be the row the
-scenario started from: the model learns to follow the ranking, not a prior) and its first cited step, and it passes
-`copilot.summary.check_summary`, the gate a model summary must pass at inference.
+readings for each channel's unit. The real diagnosis (`copilot.anomaly.report.diagnose`), cited actions
+(`copilot.anomaly.report.cited_actions`) and urgency (`copilot.anomaly.report.urgency_of`) turn them into the
+report's facts, and the prompt is `copilot.anomaly.summary.summary_messages` over
+`copilot.anomaly.summary.facts`: exactly what `copilot analyse` shows the model. The completion is written from
+those facts only, naming the top-ranked cause (which may not be the row the scenario started from: the model
+learns to follow the ranking, not a prior) and its first cited step, and it passes
+`copilot.anomaly.summary.check_summary`, the gate a model summary must pass at inference.
 
 Rows whose manual is held out (and the assets of their type) go to the held-out split.
 """
@@ -19,14 +20,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from copilot import summary
-from copilot.diagnosis import FailureMode
-from copilot.events import severity_of
+from copilot.anomaly import summary
+from copilot.anomaly.diagnosis import FailureMode
+from copilot.anomaly.events import severity_of
+from copilot.anomaly.report import cited_actions, diagnose, fmea_rows, urgency_of
 from copilot.records import AnomalyEvent
-from copilot.report import cited_actions, diagnose, fmea_rows, urgency_of
 from finetune.examples import Example
 from finetune.facts import stable_rng
-from index.loaders.tabular import record_fields
 from index.search import HybridIndex
 
 SAMPLE = timedelta(minutes=10)
@@ -139,7 +139,7 @@ def report_examples(index: HybridIndex, split_of_row: Any, split: str, total: in
     assets_by_type: dict[str, set[str]] = {}
     for chunk in index.chunks:
         if chunk.doc_type == "work_order":
-            kind = record_fields(chunk.text).get("asset_type")
+            kind = chunk.fields.get("asset_type")
             if kind:
                 assets_by_type.setdefault(kind, set()).update(chunk.assets)
     own = [r for r in rows if split_of_row(r) == split]

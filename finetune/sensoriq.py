@@ -36,7 +36,7 @@ def load_items(path: Path, limit: int | None = None, seed: int = 13) -> list[dic
 
 def messages_for(question: str, options: Sequence[str], passages: Sequence[Passage] = (),
                  budget_words: int = 150) -> list[dict[str, str]]:
-    from copilot.prompts import format_passages
+    from copilot.generation.prompts import format_passages
 
     listed = "\n".join(f"- {o}" for o in options)
     context = f"Passages:\n{format_passages(passages, budget_words)}\n\n" if passages else ""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from copilot.prompts import end_of_turn
+from copilot.generation.prompts import end_of_turn
 
 IGNORE = -100
 

@@ -49,7 +49,7 @@ def load_base(base_model: str, device: str | None = None) -> tuple[Any, Any, str
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from copilot.models import resolve_language_model
+    from copilot.generation.models import resolve_language_model
 
     path = resolve_language_model(base_model)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")

@@ -1,6 +1,6 @@
 """Where models are found with no model hub: inside installed packages, or in the local Hugging Face cache.
 
-Shared by the embedder resolution (`index.embeddings`) and the language-model resolution (`copilot.models`).
+Shared by the embedder resolution (`index.embeddings`) and the language-model resolution (`copilot.generation.models`).
 """
 
 from __future__ import annotations

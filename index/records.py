@@ -6,6 +6,7 @@ Frozen dataclasses rather than dicts so a misspelt field fails loudly and every 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -62,6 +63,11 @@ class Chunk:
         path = " > ".join(h for h in self.headings if h)
         return f"{path}\n{self.text}" if path else self.text
 
+    @cached_property
+    def fields(self) -> dict[str, str]:
+        """A record's {column: value} (work orders, tables: the `column: value` lines its loader wrote); parsed once."""
+        return record_fields(self.text)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -82,6 +88,23 @@ class Hit:
     dense: float | None = None  # cosine similarity, when the vector search found it
     keyword: float | None = None  # BM25 score, when the keyword search found it
     ranks: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a search hit (`copilot search --json`, `GET /search`)."""
+        chunk = self.chunk
+        return {"source": chunk.source, "path": chunk.path, "page": chunk.page, "page_label": chunk.page_label,
+                "section": chunk.section, "chunk_id": chunk.chunk_id, "score": round(self.score, 5),
+                "cosine": None if self.dense is None else round(self.dense, 4), "text": chunk.text}
+
+
+def record_fields(text: str) -> dict[str, str]:
+    """The {column: value} of a record block's text (the `column: value` lines the tabular loader writes)."""
+    fields = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(": ")
+        if sep:
+            fields[key.strip()] = value.strip()
+    return fields
 
 
 def page_reference(page: int | None, label: str | None = None) -> str | None:

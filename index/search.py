@@ -12,7 +12,7 @@ option names and asset ids ("E103", "80-MS-2", "Z_ENDSTOP_SERVO_NR", "P-101") th
 
 On the project's own evaluation the two tie; on Marlin's documentation convex fusion finds the answer first on more
 questions (README, "Fusion"). Scores are in first-place units: a keyword side's best candidate is worth 1.0 in either
-fusion, so votes added downstream (copilot/retrieval.py) mean the same in both. Metadata filters (asset, document
+fusion, so votes added downstream (copilot/qa/retrieval.py) mean the same in both. Metadata filters (asset, document
 type, source) apply before ranking.
 """
 

@@ -57,6 +57,6 @@ def minilm():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def smollm_path() -> Path:
     """The real SmolLM2-135M-Instruct, converted once into the user's COPILOT_HOME cache (as `make` prepares it)."""
-    from copilot.models import resolve_language_model
+    from copilot.generation.models import resolve_language_model
 
     return Path(resolve_language_model(home=REAL_HOME))

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from copilot import Copilot, load_config
+from copilot.anomaly.diagnosis import FailureMode, parse_signature, rank_failure_modes
+from copilot.anomaly.summary import check_summary, facts
 from copilot.cli import main
-from copilot.diagnosis import FailureMode, parse_signature, rank_failure_modes
 from copilot.evaluation.anomalies import Tally, evaluate_corpus, skab_family
 from copilot.records import AnomalyEvent
-from copilot.summary import check_summary, facts
 from index import IndexConfig, build_index
 from tests.fakes import HashingEmbedder, ScriptedGenerator
 
@@ -147,9 +147,9 @@ def test_events_are_json_ready() -> None:
 def test_repair_steps_cite_a_handbook_section_by_its_pdf_and_printed_page() -> None:
     from types import SimpleNamespace
 
+    from copilot.anomaly.report import format_report, section_citation
+    from copilot.anomaly.summary import where
     from copilot.records import AnomalyReport
-    from copilot.report import format_report, section_citation
-    from copilot.summary import where
     from index.records import Chunk
 
     chunk = Chunk(chunk_id="h#1", text="Inspect the cylinder walls.", source="handbook.pdf", path="handbook.pdf",

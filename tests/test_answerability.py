@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from copilot import Copilot, answerability, load_config
-from copilot.answerability import assess, document_terms, key_terms, requested_slot
-from copilot.prompts import NOT_COVERED
+from copilot import Copilot, load_config
+from copilot.generation.prompts import NOT_COVERED
+from copilot.qa import answerability
+from copilot.qa.answerability import assess, document_terms, key_terms, requested_slot
 from copilot.records import Passage
 from index import IndexConfig, build_index
 from tests.fakes import HashingEmbedder, ScriptedGenerator
@@ -159,7 +160,7 @@ def test_a_question_the_manual_answers_still_reaches_the_model(copilot_with) -> 
 
 
 def test_an_extractive_answer_cites_a_second_passage_that_states_the_answer_too() -> None:
-    from copilot.extractive import Line, supporting_lines
+    from copilot.qa.extractive import Line, supporting_lines
 
     table = Passage(1, "c1", "| Joint | Torque |\n|---|---|\n| Impeller nut | 95 N·m |", "m.md", "m.md", 3,
                     "3.4 Bolt torques", 0.5)
@@ -171,7 +172,7 @@ def test_an_extractive_answer_cites_a_second_passage_that_states_the_answer_too(
 
 
 def test_a_last_time_question_always_quotes_the_newest_record() -> None:
-    from copilot.extractive import supporting_lines
+    from copilot.qa.extractive import supporting_lines
 
     newest = Passage(1, "w2", "wo_id: WO-25-0001\nclosed: 2025-01-02\nproblem: belt slip\naction: tensioned belt",
                      "work_orders.csv", "work_orders.csv", None, "WO-25-0001", 0.3, doc_type="work_order")
@@ -183,7 +184,7 @@ def test_a_last_time_question_always_quotes_the_newest_record() -> None:
 
 
 def test_the_newest_record_is_quoted_once_when_it_is_also_the_lead_line() -> None:
-    from copilot.extractive import Line, candidate_lines, supporting_lines
+    from copilot.qa.extractive import Line, candidate_lines, supporting_lines
 
     newest = Passage(1, "w2", "wo_id: WO-24-0028\nclosed: 2024-03-07\nproblem: SEP DP HI\naction: replaced separator",
                      "work_orders.csv", "work_orders.csv", None, "WO-24-0028", 0.3, doc_type="work_order")
@@ -196,7 +197,7 @@ def test_the_newest_record_is_quoted_once_when_it_is_also_the_lead_line() -> Non
 
 
 def test_safety_notices_are_signal_words_with_a_colon_or_in_capitals_alone_not_prose_that_uses_the_word() -> None:
-    from copilot.extractive import safety_lines
+    from copilot.qa.safety import safety_lines
 
     text = ("> **WARNING:** Apply lockout/tagout (1.2) before work.\nWarning Systems Many of the gauges indicate\n"
             "CAUTION Maximum allowable\nthe panel shows a warning indicator.\nuse with caution as a wrong command can\n"
@@ -206,7 +207,7 @@ def test_safety_notices_are_signal_words_with_a_colon_or_in_capitals_alone_not_p
 
 
 def test_a_line_counts_the_topic_its_section_heading_names() -> None:
-    from copilot.extractive import best_lines
+    from copilot.qa.extractive import best_lines
 
     # The procedure step never repeats "gearbox": its section heading says it. The schedule row names the gearbox
     # in its own words but comes from a less specific place; with the heading counted, the step is as good a match.

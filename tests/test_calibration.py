@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from copilot.anomaly import run_detection
+from copilot.anomaly.detection import run_detection
+from copilot.anomaly.detectors.calibration import Calibration, calibrate, effective_sample_size, trimmed_rows
+from copilot.anomaly.events import merge_across_stops
 from copilot.config import AnomalyConfig
-from copilot.detectors.calibration import Calibration, calibrate, effective_sample_size, trimmed_rows
-from copilot.events import merge_across_stops
 
 
 def wandering_log(n: int = 3000, dips: tuple[int, ...] = (400, 2300), depth: float = 50.0, seed: int = 0

@@ -1,4 +1,4 @@
-from copilot.citations import check, split_sentences
+from copilot.qa.citations import check, split_sentences
 from copilot.records import Passage
 
 

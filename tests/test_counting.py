@@ -1,7 +1,7 @@
 """Count questions over the work orders: type and topic filters, the replace-work rule, when the route steps aside."""
 
-from copilot.counting import count_records, describe, is_count_question
-from copilot.query import plan_query
+from copilot.qa.counting import count_records, describe, is_count_question
+from copilot.qa.query import plan_query
 from index.records import Chunk
 
 KNOWN = {"P-101", "C-202"}

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from copilot.anomaly import run_detection
+from copilot.anomaly.detection import run_detection
+from copilot.anomaly.diagnosis import FailureMode, parse_signature, rank_failure_modes, weak_evidence
+from copilot.anomaly.variability import variability_excess
 from copilot.config import AnomalyConfig
-from copilot.diagnosis import FailureMode, parse_signature, rank_failure_modes, weak_evidence
 from copilot.records import AnomalyEvent
-from copilot.variability import variability_excess
 
 
 def mode(name: str, signature: str) -> FailureMode:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from copilot.feedback import FeedbackStore, load_feedback
+from copilot.web.feedback import FeedbackStore, load_feedback
 from tests.ui_support import QUESTION, free_port, make_service
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI
 
 @pytest.fixture
 def ui_url(tiny_corpus: Path, tmp_path: Path) -> Iterator[str]:
-    from copilot.ui.app import launch_ui
+    from copilot.web.ui.app import launch_ui
 
     service, _ = make_service(tiny_corpus, tmp_path)
     port = free_port()

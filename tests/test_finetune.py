@@ -19,12 +19,12 @@ import torch
 from safetensors.torch import load_file
 
 import finetune.train as train_mod
-from copilot import prompts
+from copilot.anomaly.summary import check_summary, summary_messages
 from copilot.config import RetrievalConfig
 from copilot.errors import ConfigError
+from copilot.generation import prompts
+from copilot.qa.retrieval import Retriever
 from copilot.records import Passage
-from copilot.retrieval import Retriever
-from copilot.summary import check_summary, summary_messages
 from finetune.config import DataConfig, LoraTrainConfig, Recipe, load_recipe
 from finetune.data import ExampleBuilder, build_examples
 from finetune.evaluate import passages_of, question_of, score_replies

@@ -8,7 +8,7 @@ import pytest
 
 from copilot.config import GenerationConfig
 from copilot.errors import GenerationError
-from copilot.llm import OpenAIGenerator
+from copilot.generation.backends import OpenAIGenerator
 
 REPLY = "Tighten the gland nuts to 35 N·m [1]."
 

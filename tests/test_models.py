@@ -1,7 +1,7 @@
 import pytest
 
 from copilot.errors import ModelLoadError
-from copilot.models import resolve_language_model
+from copilot.generation.models import resolve_language_model
 from index.embeddings import resolve_embedder
 from index.errors import EmbedderLoadError
 

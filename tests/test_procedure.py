@@ -1,6 +1,6 @@
 """A procedure question answered with the section's numbered steps, whole, in order, each cited."""
 
-from copilot.procedure import find, numbered_steps
+from copilot.qa.procedure import find, numbered_steps
 from copilot.records import Passage
 from index.records import Chunk
 

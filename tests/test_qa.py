@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from copilot import Copilot, load_config
-from copilot.prompts import NOT_COVERED
+from copilot.generation.prompts import NOT_COVERED
 from index import IndexConfig, build_index
 from tests.fakes import HashingEmbedder, ScriptedGenerator
 

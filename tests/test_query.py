@@ -1,4 +1,4 @@
-from copilot.query import plan_query
+from copilot.qa.query import plan_query
 
 KNOWN = {"P-101", "P-103", "C-201", "C-202", "M-301"}
 

@@ -6,7 +6,7 @@ import pytest
 
 from copilot import Copilot, load_config
 from copilot.config import GenerationConfig
-from copilot.llm import HFGenerator
+from copilot.generation.backends import HFGenerator
 from index import IndexConfig, build_index
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from copilot.config import RetrievalConfig
-from copilot.retrieval import Retriever
+from copilot.qa.retrieval import Retriever
 from index import HybridIndex, IndexConfig, build_index
 from tests.fakes import HashingEmbedder
 
@@ -58,7 +58,7 @@ def test_another_assets_records_never_answer_for_a_named_asset(retriever: Retrie
 
 
 def test_passages_are_numbered_in_rank_order_with_their_citation_fields(retriever: Retriever) -> None:
-    passages = retriever.search("seal gland nut torque")
+    passages = retriever.relevant("seal gland nut torque")
     assert [p.n for p in passages] == list(range(1, len(passages) + 1))
     assert passages[0].source == "pump_manual.md" and passages[0].section and passages[0].page
 

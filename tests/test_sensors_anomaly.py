@@ -2,13 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from copilot.anomaly import detect, run_detection, smooth
+from copilot.anomaly.detection import run_detection, smooth
+from copilot.anomaly.detectors.base import robust_location_scale
+from copilot.anomaly.events import hysteresis, runs, sustained_shift
+from copilot.anomaly.sensors import read_sensor_csv, read_sensor_frame
+from copilot.anomaly.states import operating_states
 from copilot.config import AnomalyConfig
-from copilot.detectors.base import robust_location_scale
 from copilot.errors import SensorDataError
-from copilot.events import hysteresis, runs, sustained_shift
-from copilot.sensors import read_sensor_csv, read_sensor_frame
-from copilot.states import operating_states
 
 
 def synthetic(n: int = 600, step_at: int = 400, step: float = 3.0, seed: int = 0) -> pd.DataFrame:
@@ -37,7 +37,7 @@ def with_stops(frame: pd.DataFrame, stops: list[tuple[int, int]]) -> pd.DataFram
 @pytest.mark.parametrize("detector", ["robust", "pca", "gru", "ensemble"])
 def test_every_detector_finds_an_injected_step_on_the_right_channel_and_window(detector: str) -> None:
     frame = synthetic(step=4.0)
-    events = detect(frame, AnomalyConfig(fit_rows=300, detector=detector))
+    events = run_detection(frame, AnomalyConfig(fit_rows=300, detector=detector)).events
     assert events, detector
     event = max(events, key=lambda e: e.score)
     assert event.peak_channel == "vibration_mm_s"
@@ -50,12 +50,12 @@ def test_every_detector_finds_an_injected_step_on_the_right_channel_and_window(d
 @pytest.mark.parametrize("detector", ["robust", "pca", "gru"])
 def test_normal_data_gives_no_event(detector: str) -> None:
     frame = synthetic(step_at=10_000)
-    assert detect(frame, AnomalyConfig(fit_rows=300, detector=detector)) == []
+    assert run_detection(frame, AnomalyConfig(fit_rows=300, detector=detector)).events == []
 
 
 def test_a_small_sustained_shift_below_the_calibrated_threshold_is_not_an_event() -> None:
     frame = synthetic(step=0.3)  # within the normal daily swing
-    assert detect(frame, AnomalyConfig(fit_rows=300)) == []
+    assert run_detection(frame, AnomalyConfig(fit_rows=300)).events == []
 
 
 def _one_channel(level: float, start: int, end: int, n: int = 400, sign: float = 1.0) -> tuple[np.ndarray, ...]:
@@ -108,12 +108,12 @@ def test_pump_stops_are_operating_states_not_anomalies() -> None:
 
 def test_without_state_awareness_the_same_stops_raise_alarms() -> None:
     frame = with_stops(synthetic(step_at=10_000), [(150, 180), (350, 380), (500, 520)])
-    assert detect(frame, AnomalyConfig(fit_rows=120, states=False))
+    assert run_detection(frame, AnomalyConfig(fit_rows=120, states=False)).events
 
 
 def test_a_fault_while_running_is_still_found_between_stops() -> None:
     frame = with_stops(synthetic(step_at=420), [(150, 180), (350, 380)])
-    events = detect(frame, AnomalyConfig(fit_rows=120))
+    events = run_detection(frame, AnomalyConfig(fit_rows=120)).events
     assert [e.peak_channel for e in events] == ["vibration_mm_s"]
 
 

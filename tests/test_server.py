@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 
 from copilot.cli import main
-from copilot.feedback import FeedbackStore, load_feedback
-from copilot.server import create_app
+from copilot.web.api import create_app
+from copilot.web.feedback import FeedbackStore, load_feedback
 from tests.fakes import HashingEmbedder
 from tests.test_ui import sensor_csv
 from tests.ui_support import QUESTION, free_port, make_service
@@ -65,7 +65,7 @@ def test_ask_returns_the_json_of_copilot_ask(api, tiny_corpus, tmp_path, capsys,
     monkeypatch.setattr("index.embeddings.make_embedder", lambda *a, **k: HashingEmbedder(64))
     monkeypatch.setattr("copilot.app.make_generator",
                         lambda *a, **k: ScriptedGenerator("Tighten the seal gland nuts to 25 N·m [1]."))
-    monkeypatch.setattr("copilot.models.resolve_language_model", lambda *a, **k: "unused")
+    monkeypatch.setattr("copilot.generation.models.resolve_language_model", lambda *a, **k: "unused")
     capsys.readouterr()
     assert main(["ask", QUESTION, "--json", "--index", str(tmp_path / "idx"), "--embedder", "fake"]) == 0
     assert _without_timings(json.loads(capsys.readouterr().out)) == _without_timings(body)

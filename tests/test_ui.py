@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from copilot.errors import CopilotError, GenerationError
-from copilot.feedback import Feedback, FeedbackStore, load_feedback
 from copilot.records import Answer, Citation, Passage
-from copilot.service import safe_file_name
-from copilot.ui import batch, chat, documents, render, sensors
+from copilot.web.feedback import Feedback, FeedbackStore, load_feedback
+from copilot.web.service import safe_file_name
+from copilot.web.ui import batch, chat, documents, render, sensors
 from index import IndexConfig, sync_index
 from tests.fakes import HashingEmbedder
 from tests.ui_support import QUESTION, REPLY, make_service

@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 from copilot import Copilot, load_config
-from copilot.service import CopilotService, ServiceConfig
+from copilot.web.service import CopilotService, ServiceConfig
 from index import IndexConfig, build_index
 from tests.fakes import HashingEmbedder, ScriptedGenerator
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from copilot.batch.inputs import ParsedFile
 from copilot.batch.mapping import InputMapping
 from copilot.batch.readers import read_alarm_log, read_sensor_file, read_work_orders
-from copilot.batch.records import ParsedFile
 from copilot.errors import CopilotError
 from index.errors import DocumentLoadError
 from index.loaders.logs import LINE_RE

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
+from copilot.batch.inputs import AssetJob, AssetResult
 from copilot.batch.options import BatchOptions
-from copilot.batch.records import AssetJob, AssetResult
 from copilot.batch.worker import AssetWorker
 from copilot.errors import CopilotError
 

@@ -13,9 +13,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from copilot.citations import CITATION_RE, numbers_in, split_sentences, support
 from copilot.errors import CopilotError
-from copilot.llm import Generator
+from copilot.generation.backends import Generator
+from copilot.qa.citations import CITATION_RE, numbers_in, split_sentences, support
 from copilot.records import Passage
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from copilot.batch.records import AlarmEvent, ParsedFile, SensorSeries, WorkOrder
+from copilot.batch.inputs import AlarmEvent, ParsedFile, SensorSeries, WorkOrder
 from copilot.errors import CopilotError
 from index.loaders.logs import ASSET_RE, LINE_RE
 from index.loaders.tabular import guess_columns
@@ -256,8 +256,9 @@ def asset_in_name(stem: str) -> str | None:
 
 
 def read_sensor_file(path: Path, relative: str, asset: str | None) -> ParsedFile:
-    """A sensor CSV -> SensorSeries (validated by `copilot.sensors`); the asset comes from the mapping or the name."""
-    from copilot.sensors import read_sensor_csv
+    """A sensor CSV -> SensorSeries (validated by `copilot.anomaly.sensors`); the asset comes from the mapping or the
+    name."""
+    from copilot.anomaly.sensors import read_sensor_csv
 
     owner = asset or asset_in_name(Path(relative).stem)
     if owner is None:

@@ -24,9 +24,9 @@ import pandas as pd
 
 from copilot.batch.discover import content_hash, list_inputs, parse_file
 from copilot.batch.engine import run_jobs
+from copilot.batch.inputs import AssetJob, AssetResult, ParsedFile
 from copilot.batch.mapping import InputMapping
 from copilot.batch.options import BatchOptions
-from copilot.batch.records import AssetJob, AssetResult, ParsedFile
 from copilot.batch.render import slug, write_reports
 from copilot.batch.state import STATE_VERSION, ResumeState, digest
 from copilot.errors import CopilotError

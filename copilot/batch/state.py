@@ -17,7 +17,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from copilot.batch.records import AssetResult, ParsedFile
+from copilot.batch.inputs import AssetResult, ParsedFile
 
 STATE_VERSION = "batch-2"  # bump when facts, prose or plots change, so old results are not reused
 

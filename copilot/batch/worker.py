@@ -15,14 +15,14 @@ from typing import Any
 import pandas as pd
 
 from copilot.batch import plots
-from copilot.batch.facts import asset_facts
+from copilot.batch.inputs import AssetJob, AssetResult
 from copilot.batch.narrate import write_prose
 from copilot.batch.options import BatchOptions
-from copilot.batch.records import AssetJob, AssetResult
-from copilot.citations import best_quote, split_sentences
+from copilot.batch.stats import asset_facts
 from copilot.errors import CopilotError
+from copilot.qa.citations import best_quote, split_sentences
+from copilot.qa.view import to_passage
 from copilot.records import Passage
-from copilot.retrieval import to_passage
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class CopilotFactory:
 
     def __call__(self) -> Any:
         from copilot.app import Copilot
-        from copilot.llm import NoModel
+        from copilot.generation.backends import NoModel
 
         return Copilot.load(self.config, generator=NoModel() if self.no_llm else None,
                             overrides=self.overrides or None)

@@ -25,14 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from copilot.anomaly import run_detection
+from copilot.anomaly.detection import run_detection
+from copilot.anomaly.detectors import DETECTORS
+from copilot.anomaly.diagnosis import FailureMode, failure_mode_from_record, parse_signature
+from copilot.anomaly.events import runs
+from copilot.anomaly.report import asset_type_from_channels, diagnose
+from copilot.anomaly.sensors import read_sensor_csv
 from copilot.config import AnomalyConfig
-from copilot.detectors import DETECTORS
-from copilot.diagnosis import FailureMode, failure_mode_from_record, parse_signature
 from copilot.errors import CopilotError
-from copilot.events import runs
-from copilot.report import asset_type_from_channels, diagnose
-from copilot.sensors import read_sensor_csv
 
 DEFAULT_SKAB = Path("../shared/data/skab")
 DEFAULT_CORPUS = Path("corpus/sensors")

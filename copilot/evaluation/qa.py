@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from copilot.citations import numbers_in
 from copilot.evaluation import load_qa
 from copilot.evaluation.retrieval import matches_gold
+from copilot.qa.citations import numbers_in
 from copilot.records import Answer
 from index.records import Chunk
 

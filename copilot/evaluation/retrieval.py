@@ -2,7 +2,7 @@
 
 `hybrid` is the two fused by the configured fusion (retrieval.fusion, convex by default), and `hybrid_rrf` or
 `hybrid_convex` by the other one, side by side; `copilot` is what `copilot ask` uses: hybrid plus the query plan
-(named assets, fault codes, dates, history intent; see copilot/retrieval.py).
+(named assets, fault codes, dates, history intent; see copilot/qa/retrieval.py).
 
 A retrieved chunk is a hit when it holds the gold quote, or comes from the gold source and the gold page (for records
 without pages, the gold section, i.e. the work-order id). This is stricter than "any chunk of the gold file" for logs,
@@ -71,7 +71,7 @@ def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> di
     depth = max(CUTOFFS)
     results: dict[str, Any] = {"questions": len(items), "index": str(index_dir), "chunks": len(loaded)}
     misses: list[dict[str, Any]] = []
-    from copilot.retrieval import Retriever
+    from copilot.qa.retrieval import Retriever
 
     retriever = Retriever(loaded, cfg.retrieval)
     # Questions answered from documents (manuals, tables) and from records (work orders, logs) are scored apart too:

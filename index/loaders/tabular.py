@@ -94,16 +94,6 @@ def parse_records(path: Path, mapping: dict[str, str] | None = None) -> tuple[st
     return title, tuple(blocks), doc_type
 
 
-def record_fields(text: str) -> dict[str, str]:
-    """The {column: value} of a record block's text (the `column: value` lines `_record_block` writes)."""
-    fields = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(": ")
-        if sep:
-            fields[key.strip()] = value.strip()
-    return fields
-
-
 def _record_block(row: dict[str, Any], roles: dict[str, str | None], position: int, title: str) -> Block:
     record_id = str(row.get(roles["id"], "")).strip() if roles["id"] else ""
     label = record_id or f"row {position + 1}"

@@ -1,0 +1,143 @@
+"""Retriever: question -> numbered Passages, using what the question names (assets, codes, dates, history intent).
+
+Manuals and records are ranked separately and merged, the side the question is about first: "what does E105 mean on
+P-103" wants the pump manual's code table, not P-103's alarm log, though both mention E105. A named asset limits the
+search to its own documents plus untagged general ones; another asset's records never answer for it. "Last time"
+questions put the newest of the matching records first. Passages under the cosine floor are not evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import partial
+
+import numpy as np
+
+from copilot.config import RetrievalConfig
+from copilot.qa.query import QueryPlan, plan_query, without_recency
+from copilot.qa.view import IndexView, dated_on, in_scope, to_passage
+from copilot.records import Passage
+from index.records import Chunk, Hit
+from index.search import HybridIndex
+
+VOTE = 1.0  # a first place: fused scores are in these units, whichever fusion (index/search.py)
+SIDES = {"manual": ("manual", "table", "text"), "work_order": ("work_order",), "log": ("log",)}
+
+
+def side_weights(plan: QueryPlan) -> dict[str, float]:
+    """How much each kind of document counts for this question: the side it is about 1.0, the others less."""
+    if not plan.history:
+        return {"manual": 1.0, "work_order": 0.6, "log": 0.45}
+    if plan.events:  # "what was the reading", "when did it trip": the alarm log is the primary record
+        return {"manual": 0.6, "work_order": 0.9, "log": 1.0}
+    return {"manual": 0.6, "work_order": 1.0, "log": 0.8}
+
+
+class Retriever:
+    """Search the index with a query plan and turn hits into numbered passages."""
+
+    def __init__(self, index: HybridIndex, cfg: RetrievalConfig) -> None:
+        self.index = index
+        self.cfg = cfg
+        self.view = IndexView(index.chunks, index.idf)  # what the answer routes read (copilot/qa/view.py)
+        self.known_assets = {a for c in index.chunks for a in c.assets}
+        self._scope_masks: dict[frozenset[str], np.ndarray] = {}
+
+    def plan(self, query: str, asset: str | None = None) -> QueryPlan:
+        plan = plan_query(query, self.known_assets)
+        if asset and asset.upper() not in plan.assets:
+            plan = replace(plan, assets=(asset.upper(), *plan.assets))
+        return plan
+
+    def hits(self, query: str, *, asset: str | None = None, k: int | None = None) -> list[Hit]:
+        """Fused hits for the question, best first (no relevance floor)."""
+        k = k or self.cfg.top_k
+        plan = self.plan(query, asset)
+        scope = set(plan.assets) if self.cfg.asset_scope else set()
+        # "on 7 May 2025": when that day has records (of the named assets), the records searched are that day's
+        days = plan.days if plan.history and plan.days and self.view.has_records(plan.assets, plan.days) else ()
+
+        depth = max(k * 3, 12)
+        in_scope = self._scope_mask(frozenset(scope)) if scope else None
+        on_days = self.index.mask_of(partial(dated_on, dates=days)) if days else None
+        records = on_days if in_scope is None else in_scope if on_days is None else in_scope & on_days
+        scored: dict[str, tuple[float, Hit]] = {}
+        for side, weight in side_weights(plan).items():
+            recency = plan.recency and side != "manual"
+            hits = self.index.search(query, k=depth, doc_types=SIDES[side], candidates=self.cfg.candidates,
+                                     mask=in_scope if side == "manual" else records,
+                                     keyword_query=without_recency(query) if recency else None,
+                                     fusion=self.cfg.fusion)
+            if recency:
+                hits = _newest_first(hits)
+            for rank, hit in enumerate(hits):
+                score = weight * (hit.score + _bonus(hit.chunk, plan)) + (VOTE / (rank + 2) if recency else 0.0)
+                scored[hit.chunk.chunk_id] = (score, hit)
+        ordered = sorted(scored.values(), key=lambda sh: (-sh[0], sh[1].chunk.chunk_id))
+        seen: set[str] = set()
+        unique = []
+        for score, hit in ordered:  # the same text indexed from two places fills the context only once
+            if hit.chunk.text not in seen:
+                seen.add(hit.chunk.text)
+                unique.append(replace(hit, score=score))
+        return unique[:k]
+
+    def _scope_mask(self, scope: frozenset[str]) -> np.ndarray:
+        """Which chunks answer for the named assets (theirs or general); kept, as questions keep naming the same."""
+        mask = self._scope_masks.get(scope)
+        if mask is None:
+            if len(self._scope_masks) >= 256:
+                self._scope_masks.clear()
+            mask = self._scope_masks[scope] = self.index.mask_of(partial(in_scope, scope=scope))
+        return mask
+
+    def is_relevant(self, hit: Hit) -> bool:
+        """Evidence only above the cosine floor; an exact keyword match (a code, a part number) gets some slack."""
+        cosine = hit.dense if hit.dense is not None else 0.0
+        if cosine >= self.cfg.min_score:
+            return True
+        return hit.ranks.get("keyword", 99) <= 2 and cosine >= self.cfg.min_score - 0.1
+
+    def retrieve(self, query: str, *, asset: str | None = None,
+                 k: int | None = None) -> tuple[list[Passage], list[Passage]]:
+        """(relevant passages numbered [1]..[k], nearest passages regardless of the floor) in rank order."""
+        hits = self.hits(query, asset=asset, k=k)
+        relevant = [h for h in hits if self.is_relevant(h)]
+        return ([to_passage(n, h) for n, h in enumerate(relevant, start=1)],
+                [to_passage(n, h) for n, h in enumerate(hits, start=1)])
+
+    def relevant(self, query: str, *, asset: str | None = None, k: int | None = None) -> list[Passage]:
+        """Relevant passages numbered [1]..[k] in rank order; empty when nothing clears the floor."""
+        return self.retrieve(query, asset=asset, k=k)[0]
+
+
+def _bonus(chunk: Chunk, plan: QueryPlan) -> float:
+    """Votes for a chunk holding a named fault code (two for the code table row defining it), one for a record
+    on a named date."""
+    bonus = 0.0
+    for code in plan.codes:
+        if re.search(rf"\b{code}\b", chunk.text):
+            bonus += VOTE
+            if plan.meaning and re.search(rf"^\|?\s*{code}\s*\|", chunk.text, re.MULTILINE):
+                bonus += VOTE  # the code table row that defines it
+    if dated_on(chunk, plan.dates):
+        bonus += VOTE
+    return bonus
+
+
+def _newest_first(hits: list[Hit]) -> list[Hit]:
+    """Among records that match the question's words nearly as well as the best one, the newest first.
+
+    Closeness is judged on the keyword score, which separates "PM 4000H" from "PM 2000H" where the fused rank
+    cannot; hits the keyword side did not find keep their order after the close group.
+    """
+    if not hits:
+        return hits
+    best = max((h.keyword or 0.0) for h in hits)
+    if best <= 0:
+        return hits
+    close = [h for h in hits if (h.keyword or 0.0) >= 0.75 * best]
+    rest = [h for h in hits if (h.keyword or 0.0) < 0.75 * best]
+    close.sort(key=lambda h: (h.chunk.date or "", h.score), reverse=True)
+    return close + rest
