@@ -94,7 +94,7 @@ def main() -> None:
             plot_report(frame, report, Path(tmp) / "plot.png")
             timings.setdefault("plot_s", []).append(time.perf_counter() - started)
         result["events"] = len(default.events)
-        result["top_cause"] = causes[0]["failure_mode"] if causes else None
+        result["top_cause"] = causes[0].failure_mode if causes else None
         result["stops"] = default.states.stops
     medians = {k: round(statistics.median(v), 3) for k, v in timings.items()}
     total = medians["read_s"] + medians[f"detect_{cfg.detector}_s"] + medians["diagnose_s"]

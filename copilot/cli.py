@@ -155,7 +155,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    from copilot.anomaly.report import format_report
+    from copilot.anomaly.format import format_report
 
     print(format_report(report))
     if args.plot:
@@ -175,6 +175,27 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.what == "procedures":
+        from copilot.evaluation.procedures import DEFAULT_QA, evaluate_procedures, format_procedures
+
+        result = evaluate_procedures(Path(args.qa or DEFAULT_QA), _load_copilot(args))
+        print(json.dumps(result) if args.json else format_procedures(result))
+        return 0
+    qa = Path(args.qa or "corpus/eval/qa.jsonl")
+    if args.what == "calibrate":
+        from copilot.app import Copilot
+        from copilot.evaluation import load_qa
+        from copilot.evaluation.calibrate import calibrate, format_calibration, write_thresholds
+        from copilot.generation.backends import NoModel
+
+        copilot = Copilot.load(_config(args), generator=NoModel())  # the routes it replays run before any model
+        result = calibrate(load_qa(qa), copilot.retriever)
+        print(json.dumps(result) if args.json else format_calibration(result))
+        if args.write:
+            fitted = result["fitted"]
+            written = write_thresholds({k: fitted[k] for k in ("min_coverage", "min_record_coverage")})
+            print(f"wrote into copilot/qa/thresholds.py: {'; '.join(written)}", file=sys.stderr)
+        return 0
     if args.what == "normalisation":
         from copilot.evaluation.normalisation import evaluate_normalisation
 
@@ -183,7 +204,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.what == "qa":
         from copilot.evaluation.qa import evaluate_qa
 
-        result = evaluate_qa(Path(args.qa), _load_copilot(args), limit=args.limit)
+        result = evaluate_qa(qa, _load_copilot(args), limit=args.limit)
         if not args.json:
             for failure in result["failures"]:
                 print(f"  {failure['kind']}: {failure['id']} {failure.get('answer', '')}", file=sys.stderr)
@@ -199,7 +220,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from copilot.evaluation.retrieval import evaluate_retrieval, modes
 
     cfg = _config(args)
-    result = evaluate_retrieval(Path(args.qa), _index_dir(args), cfg)
+    result = evaluate_retrieval(qa, _index_dir(args), cfg)
     if args.json:
         print(json.dumps(result))
         return 0
@@ -303,14 +324,19 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="save a PNG of the channels with the anomaly windows shaded")
     p.set_defaults(func=cmd_analyse)
 
-    p = sub.add_parser("eval", parents=[common, model], help="evaluate retrieval, answers or normalisation")
-    p.add_argument("what", choices=["retrieval", "normalisation", "qa", "anomalies"], help="what to evaluate")
-    p.add_argument("--qa", default="corpus/eval/qa.jsonl", help="evaluation questions (JSONL)")
+    p = sub.add_parser("eval", parents=[common, model], help="evaluate retrieval, answers or normalisation, "
+                       "or calibrate the abstention thresholds")
+    p.add_argument("what", choices=["retrieval", "normalisation", "qa", "anomalies", "calibrate", "procedures"],
+                   help="what to evaluate (calibrate: fit the answerability thresholds; procedures: step recall)")
+    p.add_argument("--qa", help="evaluation questions (JSONL; default corpus/eval/qa.jsonl, and "
+                   "eval/procedure_qa.jsonl for `eval procedures`)")
     p.add_argument("--maintnorm", default="../shared/data/work_orders/maintnorm",
                    help="MaintNorm folder (for `eval normalisation`)")
     p.add_argument("--split", default="test", choices=["train", "val", "test"], help="MaintNorm split")
     p.add_argument("--skab", metavar="DIR", help="SKAB folder (for `eval anomalies`; default ../shared/data/skab)")
     p.add_argument("--limit", type=int, help="only the first N questions (for `eval qa`)")
+    p.add_argument("--write", action="store_true", help="write the fitted thresholds into copilot/qa/thresholds.py "
+                   "(for `eval calibrate`)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_eval)
 
@@ -346,8 +372,8 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
         if command.name == load:
             command.load()(sub, common)
         else:  # listed in `copilot -h` without importing the package that provides it
-            sub.add_parser(command.name, help=f"{command.name} ... (from the {command.module.split('.')[0]} package; "
-                           f"`copilot {command.name} -h`)")
+            sub.add_parser(command.name, help=f"provided by the {command.module.split('.')[0]} package: "
+                           f"`copilot {command.name} -h` lists its actions")
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Frozen records shared across the copilot: passages, citations, answers, anomaly events and reports."""
+"""Frozen records shared across the copilot: passages, citations, answers, anomaly events, causes, actions and
+reports."""
 
 from __future__ import annotations
 
@@ -113,6 +114,90 @@ class AnomalyEvent:
 
 
 @dataclass(frozen=True)
+class SourceRef:
+    """Where a report's claim comes from, so a reader can check it: a manual section (with its page) or a past work
+    order (its id as the section, no page)."""
+
+    source: str  # the indexed file ("pump-manual.md", "work_orders.csv")
+    section: str | None  # the full section title as indexed ("6.3 Replacing the seal"), or the work-order id
+    page: int | None = None
+    page_label: str | None = None  # the page number printed on the page, where the document prints one
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of an action's `citation` in `copilot analyse --json`."""
+        return {"source": self.source, "section": self.section, "page": self.page, "page_label": self.page_label}
+
+
+@dataclass(frozen=True)
+class LikelyCause:
+    """One ranked failure mode: the FMEA row it comes from, how well the events match its signature, and the
+    detector's numbers that say so (the summary may only repeat these)."""
+
+    failure_mode: str
+    asset_type: str
+    score: float  # weighted Dice overlap of signature and observations (`copilot.anomaly.diagnosis`), >= 0
+    evidence: tuple[str, ...]  # one sentence per signature channel that moved (or moved against it)
+    manual: str  # the FMEA row's manual and section number, which the repair steps cite
+    section: str
+    recommended_actions: str  # the FMEA row's steps, split into `RepairAction`s for the top cause
+    component: str
+    severity: int  # the FMEA severity (1-5): breaks score ties and raises the urgency
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of one of `copilot analyse --json`'s `likely_causes`."""
+        return {"failure_mode": self.failure_mode, "asset_type": self.asset_type, "score": self.score,
+                "evidence": list(self.evidence), "manual": self.manual, "section": self.section,
+                "recommended_actions": self.recommended_actions, "component": self.component,
+                "severity": self.severity}
+
+
+@dataclass(frozen=True)
+class RepairAction:
+    """One repair step with the document it comes from: the top cause's manual section or a similar past work order."""
+
+    step: str
+    citation: SourceRef
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of one of `copilot analyse --json`'s `actions`."""
+        return {"step": self.step, "citation": self.citation.to_dict()}
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """What the detector was fitted on and how it was calibrated (`AnomalyReport.fit`)."""
+
+    source: str  # "fit log" (a separate normal-operation log) | "first rows" (the log's own first rows)
+    rows: int  # rows offered for fitting
+    running_samples_fitted: int  # of those, running samples kept (off/idle and settling left out)
+    detector: str
+    window: int  # smoothing window, samples
+    state_channels: tuple[str, ...]  # channels that tell running from stopped
+    stops: int  # running -> off transitions seen (not flagged)
+    off_share: float
+    fit_rows_left_out: int  # fit rows trimmed as outliers of the fit window
+    upper: tuple[float, ...]  # per-channel alarm thresholds, robust z
+    lower: tuple[float, ...]
+    drift_pairs: dict[str, str] | None = None  # channel -> its normal partner, when drift detection ran
+    warning: str | None = None  # the fit window itself looks abnormal
+    asset_type: str | None = None  # set by the report: the asset's type in the FMEA table
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `fit` object of `copilot analyse --json` (keys in the order the report has always written them)."""
+        data: dict[str, Any] = {"source": self.source, "rows": self.rows}
+        if self.drift_pairs is not None:
+            data["drift_pairs"] = dict(self.drift_pairs)
+        data.update({"running_samples_fitted": self.running_samples_fitted, "detector": self.detector,
+                     "window": self.window, "state_channels": list(self.state_channels), "stops": self.stops,
+                     "off_share": self.off_share, "fit_rows_left_out": self.fit_rows_left_out,
+                     "thresholds": {"upper": list(self.upper), "lower": list(self.lower)}})
+        if self.warning is not None:
+            data["warning"] = self.warning
+        data["asset_type"] = self.asset_type
+        return data
+
+
+@dataclass(frozen=True)
 class AnomalyReport:
     """What `Copilot.analyse` returns: the events found in a sensor log and what they suggest."""
 
@@ -121,12 +206,12 @@ class AnomalyReport:
     channels: tuple[str, ...]
     events: tuple[AnomalyEvent, ...]
     detector: str
-    likely_causes: tuple[dict[str, Any], ...] = ()
-    actions: tuple[dict[str, Any], ...] = ()
+    likely_causes: tuple[LikelyCause, ...] = ()  # best first
+    actions: tuple[RepairAction, ...] = ()  # the top cause's cited steps, then similar past work orders
     urgency: str = "none"
     summary: str = ""
     warnings: tuple[str, ...] = ()
-    fit: dict[str, Any] = field(default_factory=dict)  # what the detector was fitted on and how it was calibrated
+    fit: FitSummary | None = None  # what the detector was fitted on and how it was calibrated
     summary_source: str = "template"  # template | model (a model-written summary whose numbers were verified)
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,11 +222,11 @@ class AnomalyReport:
             "channels": list(self.channels),
             "detector": self.detector,
             "events": [asdict(e) for e in self.events],
-            "likely_causes": list(self.likely_causes),
-            "actions": list(self.actions),
+            "likely_causes": [cause.to_dict() for cause in self.likely_causes],
+            "actions": [action.to_dict() for action in self.actions],
             "urgency": self.urgency,
             "summary": self.summary,
             "summary_source": self.summary_source,
-            "fit": self.fit,
+            "fit": self.fit.to_dict() if self.fit else {},
             "warnings": list(self.warnings),
         }

@@ -1,4 +1,4 @@
-"""LoRA fine-tuning of the domain language model on the copilot's own prompts: `copilot finetune data|train|eval|export`.
+"""LoRA fine-tuning of the domain model on the copilot's own prompts: `copilot finetune data|train|eval|export`.
 
 `data` builds examples through the copilot's real `Retriever` and `copilot.generation.prompts`, so training sees
 exactly what inference will; `train` runs peft LoRA per a recipe (configs/); `eval` compares base and tuned on the

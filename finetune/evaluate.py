@@ -25,6 +25,7 @@ from typing import Any
 from copilot.generation import prompts
 from copilot.generation.prompts import end_of_turn_ids
 from copilot.qa import citations
+from copilot.qa.lexicon import CITATION_RE
 from copilot.records import Passage
 from finetune.examples import Example
 from finetune.sequences import IGNORE, collate, completion_loss_sum, encode
@@ -110,7 +111,7 @@ def score_replies(examples: Sequence[Example], replies: Sequence[str]) -> dict[s
             continue
         passages = passages_of(example)
         checked = citations.check(reply, passages, question_of(example))
-        cited = {int(n) for group in citations.CITATION_RE.findall(reply) for n in re.split(r"\s*[,;]\s*", group)}
+        cited = {int(n) for group in CITATION_RE.findall(reply) for n in re.split(r"\s*[,;]\s*", group)}
         cites_any += bool(cited & {p.n for p in passages})
         # the reply's own [n] must name a gold passage: the checker attributes uncited sentences to a passage,
         # which would count a reply that cites nothing (or only out-of-range numbers) as validly cited

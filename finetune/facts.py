@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from copilot.qa.citations import NUMBER_RE
-from copilot.qa.extractive import WARNING_RE, is_row, render_row, split_row, table_header
+from copilot.qa.extractive import is_row, render_row, split_row, table_header
+from copilot.qa.lexicon import NUMBER_RE, WARNING_RE
 from index.records import Chunk
 
 MODEL_RE = re.compile(r"\b[A-Z]{1,4}-\d{2,5}\b")

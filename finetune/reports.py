@@ -24,7 +24,7 @@ from copilot.anomaly import summary
 from copilot.anomaly.diagnosis import FailureMode
 from copilot.anomaly.events import severity_of
 from copilot.anomaly.report import cited_actions, diagnose, fmea_rows, urgency_of
-from copilot.records import AnomalyEvent
+from copilot.records import AnomalyEvent, LikelyCause, RepairAction
 from finetune.examples import Example
 from finetune.facts import stable_rng
 from index.search import HybridIndex
@@ -98,7 +98,7 @@ def scenario(row: FailureMode, rows: Sequence[FailureMode], assets: Sequence[str
 
 
 def reference_summary(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEvent],
-                      causes: Sequence[dict[str, Any]], actions: Sequence[dict[str, Any]], urgency: str,
+                      causes: Sequence[LikelyCause], actions: Sequence[RepairAction], urgency: str,
                       rng: Any) -> str:
     """What a careful planner would write from the facts alone (every number copied from them)."""
     event = max(events, key=lambda e: e.score)
@@ -122,13 +122,13 @@ def reference_summary(asset: str | None, window: tuple[str, str], events: Sequen
     if len(events) > 1:
         parts.append("A second, smaller event was also flagged.")
     top = causes[0]
-    mode = str(top["failure_mode"]).replace("_", " ")
-    component = f" ({top['component']})" if top.get("component") else ""
+    mode = top.failure_mode.replace("_", " ")
+    component = f" ({top.component})" if top.component else ""
     parts.append(rng.choice((f"The most likely cause is {mode}{component}.",
                              f"This points to {mode}{component} as the most likely cause.")))
     if actions:
-        step = str(actions[0]["step"])
-        parts.append(f"First step: {step[:1].lower() + step[1:]} (see {summary.where(actions[0]['citation'])}).")
+        step = actions[0].step
+        parts.append(f"First step: {step[:1].lower() + step[1:]} (see {summary.where(actions[0].citation)}).")
     parts.append(f"Urgency is {urgency}: {summary.URGENCY_TEXT.get(urgency, urgency)}.")
     return " ".join(parts)
 
@@ -160,7 +160,8 @@ def report_examples(index: HybridIndex, split_of_row: Any, split: str, total: in
             lines = summary.facts(asset, window, events, causes, urgency, 0, actions)
             rng = stable_rng("report-text", row.failure_mode, row.component, str(variant))
             completion = reference_summary(asset, window, events, causes, actions, urgency, rng)
-            if summary.check_summary(completion, lines, causes, known_modes):
+            ranked = [cause.failure_mode for cause in causes]
+            if summary.check_summary(completion, lines, ranked, known_modes):
                 continue  # the reference itself would not pass the inference gate (too long): not a target
             example_id = hashlib.sha256(f"report\x1f{chr(10).join(lines)}".encode()).hexdigest()[:12]
             if example_id in seen:
@@ -169,9 +170,9 @@ def report_examples(index: HybridIndex, split_of_row: Any, split: str, total: in
             out.append(Example(example_id, "report", split, summary.summary_messages(lines), completion,
                                provenance={"source": row.manual, "failure_mode": row.failure_mode,
                                            "component": row.component, "variant": variant,
-                                           "ranked": [str(c["failure_mode"]) for c in causes],
+                                           "ranked": ranked,
                                            "known_modes": known_modes,
-                                           "first_step": str(actions[0]["step"]) if actions else ""}))
+                                           "first_step": actions[0].step if actions else ""}))
     return out
 
 
@@ -187,8 +188,7 @@ def score_reports(examples: Sequence[Example], replies: Sequence[str]) -> dict[s
         prompt = example.messages[-1]["content"]
         lines = [line[2:] for line in prompt.splitlines() if line.startswith("- ")]
         ranked = example.provenance.get("ranked", [])
-        ok = summary.check_summary(reply, lines, [{"failure_mode": m} for m in ranked],
-                                   example.provenance.get("known_modes", [])) is None
+        ok = summary.check_summary(reply, lines, ranked, example.provenance.get("known_modes", [])) is None
         top = bool(ranked) and ranked[0].replace("_", " ") in reply.lower()
         first = " ".join(str(example.provenance.get("first_step", "")).lower().split()[:4])
         step = bool(first) and first in " ".join(reply.lower().split())

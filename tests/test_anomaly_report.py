@@ -12,7 +12,7 @@ from copilot.anomaly.diagnosis import FailureMode, parse_signature, rank_failure
 from copilot.anomaly.summary import check_summary, facts
 from copilot.cli import main
 from copilot.evaluation.anomalies import Tally, evaluate_corpus, skab_family
-from copilot.records import AnomalyEvent
+from copilot.records import AnomalyEvent, LikelyCause
 from index import IndexConfig, build_index
 from tests.fakes import HashingEmbedder, ScriptedGenerator
 
@@ -46,15 +46,20 @@ def make_copilot(tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedd
 def test_report_ranks_bearing_wear_with_evidence_and_cites_the_manual(make_copilot, tmp_path: Path) -> None:
     copilot, _ = make_copilot("")
     report = copilot.analyse(pump_log(), asset="P-901", fit_rows=300, plot=tmp_path / "p.png")
-    assert report.events and report.likely_causes[0]["failure_mode"] == "bearing_wear"
-    evidence = " ".join(report.likely_causes[0]["evidence"])
+    assert report.events and report.likely_causes[0].failure_mode == "bearing_wear"
+    evidence = " ".join(report.likely_causes[0].evidence)
     assert "vibration_mm_s up" in evidence and "normal" in evidence
-    assert report.actions[0]["citation"]["source"] == "pump_manual.md"
+    assert report.actions[0].citation.source == "pump_manual.md"
     assert report.urgency in ("medium", "high")
     assert report.summary_source == "template" and "bearing wear" in report.summary
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
     as_json = json.loads(json.dumps(report.to_dict()))
     assert {"asset", "window", "events", "likely_causes", "actions", "urgency", "summary"} <= set(as_json)
+    # the typed causes and actions keep the JSON shape `copilot analyse --json` has always had
+    assert list(as_json["likely_causes"][0]) == ["failure_mode", "asset_type", "score", "evidence", "manual", "section",
+                                                 "recommended_actions", "component", "severity"]
+    assert list(as_json["actions"][0]) == ["step", "citation"]
+    assert list(as_json["actions"][0]["citation"]) == ["source", "section", "page", "page_label"]
 
 
 def test_a_model_summary_with_only_evidence_numbers_is_used(make_copilot) -> None:
@@ -78,14 +83,16 @@ def test_a_model_summary_that_invents_a_number_falls_back_to_the_template(make_c
 
 
 def test_summary_check_rejects_a_failure_mode_the_evidence_does_not_rank() -> None:
-    causes = [{"failure_mode": "bearing_wear", "score": 1.0, "evidence": ["vibration_mm_s up"]}]
+    causes = [LikelyCause(failure_mode="bearing_wear", asset_type="", score=1.0, evidence=("vibration_mm_s up",),
+                          manual="", section="", recommended_actions="", component="", severity=3)]
     lines = facts("P-1", ("a", "b"), [], causes, "high")
-    problem = check_summary("The pump shows clear cavitation and must be stopped now.", lines, causes,
+    ranked = [cause.failure_mode for cause in causes]
+    problem = check_summary("The pump shows clear cavitation and must be stopped now.", lines, ranked,
                             ["bearing_wear", "cavitation"])
     assert problem and "cavitation" in problem
-    assert check_summary("The pump shows bearing wear and must be checked now.", lines, causes,
+    assert check_summary("The pump shows bearing wear and must be checked now.", lines, ranked,
                          ["bearing_wear", "cavitation"]) is None
-    silent = check_summary("The pump vibrates more than usual and must be checked now.", lines, causes)
+    silent = check_summary("The pump vibrates more than usual and must be checked now.", lines, ranked)
     assert silent and "most likely cause" in silent  # a summary that leaves out the top cause is not a summary
 
 
@@ -93,8 +100,8 @@ def test_ranking_penalises_a_channel_moving_against_the_signature() -> None:
     table = [FailureMode("pump", "stuck_valve", "", parse_signature("flow:down;pressure:up"), "", "", "", "", "", 3),
              FailureMode("pump", "seal_leak", "", parse_signature("flow:down;pressure:down"), "", "", "", "", "", 3)]
     ranked = rank_failure_modes({"flow": ("down", "high"), "pressure": ("up", "medium")}, table)
-    assert [r["failure_mode"] for r in ranked] == ["stuck_valve", "seal_leak"]
-    assert any(str(e).startswith("against:") for e in ranked[1]["evidence"])
+    assert [r.failure_mode for r in ranked] == ["stuck_valve", "seal_leak"]
+    assert any(str(e).startswith("against:") for e in ranked[1].evidence)
 
 
 def test_cli_analyse_writes_json_and_a_plot(make_copilot, tmp_path: Path, capsys, monkeypatch) -> None:
@@ -147,22 +154,23 @@ def test_events_are_json_ready() -> None:
 def test_repair_steps_cite_a_handbook_section_by_its_pdf_and_printed_page() -> None:
     from types import SimpleNamespace
 
-    from copilot.anomaly.report import format_report, section_citation
+    from copilot.anomaly.format import format_report
+    from copilot.anomaly.report import section_citation
     from copilot.anomaly.summary import where
-    from copilot.records import AnomalyReport
+    from copilot.records import AnomalyReport, RepairAction
     from index.records import Chunk
 
     chunk = Chunk(chunk_id="h#1", text="Inspect the cylinder walls.", source="handbook.pdf", path="handbook.pdf",
                   doc_type="pdf", page=27, section="10.4 Cylinder inspection", page_label="10-27")
     citation = section_citation(SimpleNamespace(chunks=[chunk]), "handbook.md", "10.4")  # type: ignore[arg-type]
-    assert citation == {"source": "handbook.pdf", "section": "10.4 Cylinder inspection", "page": 27,
-                        "page_label": "10-27"}
+    assert citation.to_dict() == {"source": "handbook.pdf", "section": "10.4 Cylinder inspection", "page": 27,
+                                  "page_label": "10-27"}
     assert where(citation) == "handbook.pdf, section 10.4 Cylinder inspection, p. 27, printed 10-27"
     report = AnomalyReport(asset="E-1", window=("a", "b"), channels=("cht",), events=(), detector="robust_z",
-                           actions=({"step": "Inspect the cylinder walls", "citation": citation},))
+                           actions=(RepairAction(step="Inspect the cylinder walls", citation=citation),))
     assert "[handbook.pdf, 10.4 Cylinder inspection, p. 27, printed 10-27]" in format_report(report)
     missing = section_citation(SimpleNamespace(chunks=[chunk]), "other.md", "2.1")  # type: ignore[arg-type]
-    assert missing == {"source": "other.md", "section": "2.1", "page": None, "page_label": None}
+    assert missing.to_dict() == {"source": "other.md", "section": "2.1", "page": None, "page_label": None}
 
 
 def test_summary_check_rejects_a_cause_a_step_or_an_urgency_the_facts_do_not_hold() -> None:

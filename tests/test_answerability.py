@@ -8,6 +8,7 @@ from copilot import Copilot, load_config
 from copilot.generation.prompts import NOT_COVERED
 from copilot.qa import answerability
 from copilot.qa.answerability import assess, document_terms, key_terms, requested_slot
+from copilot.qa.thresholds import THRESHOLDS
 from copilot.records import Passage
 from index import IndexConfig, build_index
 from tests.fakes import HashingEmbedder, ScriptedGenerator
@@ -156,7 +157,7 @@ def test_a_question_the_manual_answers_still_reaches_the_model(copilot_with) -> 
     copilot, generator = copilot_with("Tighten the seal gland nuts to 25 N·m [1].")
     answer = copilot.ask("What torque for the seal gland nuts on P-901?")
     assert not answer.abstained and generator.prompts
-    assert answerability.MIN_COVERAGE > 0
+    assert THRESHOLDS.min_coverage > 0
 
 
 def test_an_extractive_answer_cites_a_second_passage_that_states_the_answer_too() -> None:

@@ -59,12 +59,12 @@ def test_a_real_looking_log_with_a_dip_in_its_fit_window_still_gets_its_later_di
     found = run_detection(wandering_log(), AnomalyConfig())
     assert any(pd.Timestamp(e.start) >= found.index[2290] for e in found.events), found.events
     assert len(found.events) <= 4
-    assert "looks abnormal" in found.fit_info["warning"]
+    assert "looks abnormal" in (found.fit_info.warning or "")
 
 
 def test_a_clean_fit_window_gives_no_warning() -> None:
     found = run_detection(wandering_log(dips=(2300,)), AnomalyConfig())
-    assert "warning" not in found.fit_info
+    assert found.fit_info.warning is None
     assert found.events
 
 

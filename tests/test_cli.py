@@ -62,6 +62,62 @@ def test_search_queries_file_prints_one_json_line_per_query(tmp_path, tiny_corpu
     assert {"source", "path", "page", "section", "chunk_id", "score", "text"} <= set(hit)
 
 
+def test_eval_calibrate_fits_the_coverage_threshold_and_writes_it_only_when_asked(tmp_path, tiny_corpus, capsys,
+                                                                                   monkeypatch) -> None:
+    import json
+    import shutil
+
+    from copilot.evaluation import calibrate
+    from tests.fakes import HashingEmbedder
+
+    monkeypatch.setattr("index.embeddings.make_embedder", lambda *a, **k: HashingEmbedder(64))
+    assert main(["index", "build", str(tiny_corpus), "--index", str(tmp_path / "idx"), "--embedder", "fake"]) == 0
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "pump-01", "question": "What torque for the seal gland nuts?", "answerable": True, "gold": []},
+        {"id": "pump-02", "question": "labyrinth ring part number", "answerable": False, "gold": []},
+    ]) + "\n")
+    thresholds = tmp_path / "thresholds.py"
+    shutil.copy(calibrate.THRESHOLDS_FILE, thresholds)
+    monkeypatch.setattr(calibrate, "THRESHOLDS_FILE", thresholds)
+    before = thresholds.read_text(encoding="utf-8")
+    capsys.readouterr()
+    args = ["eval", "calibrate", "--qa", str(qa), "--index", str(tmp_path / "idx"), "--embedder", "fake", "--json"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["questions"] == 2
+    assert {"fitted", "configured", "two_halves_by_id", "leave_one_family_out", "curve"} <= set(result)
+    assert thresholds.read_text(encoding="utf-8") == before  # nothing written without --write
+
+    assert main([*args, "--write"]) == 0
+    after = thresholds.read_text(encoding="utf-8")
+    fitted = result["fitted"]
+    assert f"    min_coverage: float = {float(fitted['min_coverage'])!r}\n" in after
+    assert f"    min_record_coverage: float = {float(fitted['min_record_coverage'])!r}\n" in after
+    changed = [old for old, new in zip(before.splitlines(), after.splitlines(), strict=True) if old != new]
+    assert all(line.lstrip().startswith(("min_coverage:", "min_record_coverage:")) for line in changed)
+
+
+def test_eval_procedures_scores_step_recall(tmp_path, tiny_corpus, capsys, monkeypatch) -> None:
+    import json
+
+    from tests.fakes import HashingEmbedder
+
+    monkeypatch.setattr("index.embeddings.make_embedder", lambda *a, **k: HashingEmbedder(64))
+    assert main(["index", "build", str(tiny_corpus), "--index", str(tmp_path / "idx"), "--embedder", "fake"]) == 0
+    qa = tmp_path / "procedures.jsonl"
+    qa.write_text(json.dumps({"id": "proc-01", "question": "How do I replace the mechanical seal?", "answerable": True,
+                              "gold": [{"source": "pump_manual.md", "section": "6.3 Replacing the mechanical seal"}]})
+                  + "\n")
+    capsys.readouterr()
+    assert main(["eval", "procedures", "--qa", str(qa), "--index", str(tmp_path / "idx"), "--embedder", "fake",
+                 "--no-llm", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["questions"] == result["answerable"] == 1
+    assert result["per_question"][0]["steps"] == 3  # the section's numbered list, read from the index
+    assert 0.0 <= result["step_recall_mean"] <= 1.0
+
+
 def test_eval_retrieval_scores_each_mode_and_documents_apart_from_records(tmp_path, tiny_corpus, capsys,
                                                                           monkeypatch) -> None:
     import json

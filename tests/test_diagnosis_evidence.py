@@ -40,22 +40,22 @@ def test_erratic_variability_breaks_a_tie_on_one_flagged_channel() -> None:
     table = [mode("low_water", "level:down;feed:down"), mode("stuck_valve", "feed:erratic;level:erratic")]
     observed = {"level": ("down", "high")}
     tie = rank_failure_modes(observed, table, levels={"feed": (-0.1, 0.1)}, variability={"feed": 0.0})
-    assert tie[0]["failure_mode"] == "low_water"  # a plain level drop: the exact direction wins
+    assert tie[0].failure_mode == "low_water"  # a plain level drop: the exact direction wins
     ranked = rank_failure_modes(observed, table, levels={"feed": (-0.1, 0.1)},
                                 variability={"feed": 2.5, "level": 0.8})
-    assert [r["failure_mode"] for r in ranked] == ["stuck_valve", "low_water"]
-    assert any("variability" in str(e) for e in ranked[0]["evidence"])
+    assert [r.failure_mode for r in ranked] == ["stuck_valve", "low_water"]
+    assert any("variability" in str(e) for e in ranked[0].evidence)
 
 
 def test_a_second_channel_below_threshold_favours_the_mode_that_explains_it() -> None:
     table = [mode("misalignment", "vib:up"), mode("bearing_wear", "vib:up;temp:up")]
     observed = {"vib": ("up", "high")}
     quiet = rank_failure_modes(observed, table, levels={"temp": (-0.05, 0.05)})
-    assert quiet[0]["failure_mode"] == "misalignment"
+    assert quiet[0].failure_mode == "misalignment"
     warm = rank_failure_modes(observed, table, levels={"temp": (0.0, 0.45)})
-    assert warm[0]["failure_mode"] == "bearing_wear"
+    assert warm[0].failure_mode == "bearing_wear"
     cold = rank_failure_modes(observed, table, levels={"temp": (-0.45, 0.0)})
-    assert cold[0]["failure_mode"] == "misalignment"
+    assert cold[0].failure_mode == "misalignment"
 
 
 def test_a_specific_channel_outweighs_a_shared_one() -> None:
@@ -64,7 +64,7 @@ def test_a_specific_channel_outweighs_a_shared_one() -> None:
     observed = {"suction": ("down", "high"), "vib": ("up", "high"), "discharge": ("down", "high"),
                 "current": ("down", "high")}
     ranked = rank_failure_modes(observed, table, top=4)
-    assert ranked[0]["failure_mode"] == "cavitation"  # suction names one mode; discharge and current two each
+    assert ranked[0].failure_mode == "cavitation"  # suction names one mode; discharge and current two each
 
 
 def test_weak_evidence_weights_events_by_their_length() -> None:
@@ -93,7 +93,7 @@ def pump_with_leak(n: int = 2000, leak_at: int = 1500, seed: int = 0) -> pd.Data
 def test_a_drift_inside_the_daily_swing_is_found_against_the_partner_channel() -> None:
     frame = pump_with_leak()
     found = run_detection(frame, AnomalyConfig(fit_rows=900))
-    assert found.fit_info["drift_pairs"] == {"flow_m3h": "discharge_pressure_bar",
+    assert found.fit_info.drift_pairs == {"flow_m3h": "discharge_pressure_bar",
                                              "discharge_pressure_bar": "flow_m3h"}
     late = [e for e in found.events if pd.Timestamp(e.end) >= frame.index[1500]]
     assert late and all(e.detector == "robust+drift" for e in late)
@@ -106,7 +106,7 @@ def test_a_drift_inside_the_daily_swing_is_found_against_the_partner_channel() -
 def test_drift_needs_a_fit_window_of_many_spans() -> None:
     frame = pump_with_leak()
     found = run_detection(frame, AnomalyConfig(fit_rows=400))  # 400 < 10 spans of 60 samples
-    assert "drift_pairs" not in found.fit_info
+    assert found.fit_info.drift_pairs is None
 
 
 def test_events_carry_levels_and_variability_for_every_channel() -> None:

@@ -414,8 +414,7 @@ def test_report_examples_follow_the_ranked_evidence_pass_the_summary_gate_and_ho
         lines = [line[2:] for line in e.messages[-1]["content"].splitlines() if line.startswith("- ")]
         assert e.messages == summary_messages(lines)  # the inference prompt, built from the report's fact lines
         ranked = e.provenance["ranked"]
-        assert check_summary(e.completion, lines, [{"failure_mode": m} for m in ranked],
-                             e.provenance["known_modes"]) is None
+        assert check_summary(e.completion, lines, ranked, e.provenance["known_modes"]) is None
         top = next(line for line in lines if line.startswith("Cause 1: "))
         assert ranked[0].replace("_", " ") in top and ranked[0].replace("_", " ") in e.completion
         step = next(line for line in lines if line.startswith("Action 1: "))

@@ -1,6 +1,7 @@
 """A procedure question answered with the section's numbered steps, whole, in order, each cited."""
 
 from copilot.qa.procedure import find, numbered_steps
+from copilot.qa.view import IndexView
 from copilot.records import Passage
 from index.records import Chunk
 
@@ -45,22 +46,22 @@ def test_a_second_list_or_a_gap_ends_the_steps() -> None:
 
 
 def test_a_procedure_question_gets_the_section_whose_heading_names_the_task() -> None:
-    everything = SEAL + OTHER
-    found = find("how do I replace the mechanical seal?", [passage(SEAL[2], 1), passage(OTHER[0], 2)], everything, IDF)
+    everything = IndexView(SEAL + OTHER, IDF)
+    found = find("how do I replace the mechanical seal?", [passage(SEAL[2], 1), passage(OTHER[0], 2)], everything)
     assert found is not None and found.section == "6.3 Replacing the mechanical seal" and len(found.steps) == 5
-    bearings = find("how do I replace the bearings", [passage(SEAL[0], 1), passage(OTHER[0], 2)], everything, IDF)
+    bearings = find("how do I replace the bearings", [passage(SEAL[0], 1), passage(OTHER[0], 2)], everything)
     assert bearings is not None and bearings.section == "6.4 Replacing the bearings"
 
 
 def test_a_question_in_other_words_than_the_heading_gets_the_steps_its_words_are_in() -> None:
     """"mech seal is leaking, how do I put in a new one": the heading names the seal, the steps the rest."""
     question = "mech seal is leaking, how do I fit a new one and tighten the gland nuts?"
-    found = find(question, [passage(SEAL[0], 1)], SEAL + OTHER, IDF)
+    found = find(question, [passage(SEAL[0], 1)], IndexView(SEAL + OTHER, IDF))
     assert found is not None and found.section == "6.3 Replacing the mechanical seal"
 
 
 def test_no_steps_when_the_heading_is_another_task_or_no_procedure_is_asked() -> None:
-    everything = SEAL + OTHER
+    everything = IndexView(SEAL + OTHER, IDF)
     # the seal section was retrieved, but its heading does not name a gland-nut torque check: no steps
-    assert find("how do I check the gland nut torque", [passage(SEAL[1], 1)], everything, IDF) is None
-    assert find("what torque for the gland nuts on the mechanical seal", [passage(SEAL[2], 1)], everything, IDF) is None
+    assert find("how do I check the gland nut torque", [passage(SEAL[1], 1)], everything) is None
+    assert find("what torque for the gland nuts on the mechanical seal", [passage(SEAL[2], 1)], everything) is None

@@ -86,7 +86,7 @@ def test_a_run_is_broken_by_a_stop_and_by_a_change_of_side() -> None:
 def test_a_sustained_shift_under_the_threshold_becomes_a_low_severity_event() -> None:
     frame = synthetic(step_at=10_000)
     found = run_detection(frame, AnomalyConfig(fit_rows=300))
-    threshold = found.fit_info["thresholds"]["upper"][0]  # vibration, in robust z of the smoothed signal
+    threshold = found.fit_info.upper[0]  # vibration, in robust z of the smoothed signal
     fitted = frame.to_numpy()[:300]
     _, spread = robust_location_scale(smooth(fitted, np.ones(300, dtype=bool), AnomalyConfig().window))
     spread = float(spread[0])
@@ -127,7 +127,7 @@ def test_a_separate_fit_log_is_used_and_must_have_the_same_channels() -> None:
     normal = synthetic(step_at=10_000, seed=3)
     frame = synthetic(step_at=100, step=4.0)
     found = run_detection(frame, AnomalyConfig(), fit=normal)
-    assert found.fit_info["source"] == "fit log"
+    assert found.fit_info.source == "fit log"
     assert pd.Timestamp(found.events[0].start) <= frame.index[110]
     with pytest.raises(SensorDataError, match="no column"):
         run_detection(frame, AnomalyConfig(), fit=normal[["bearing_temp_c"]])

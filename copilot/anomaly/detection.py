@@ -9,8 +9,7 @@ on the fit rows so 1.0 is the alarm level. Pure apart from the detector's own fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -23,7 +22,7 @@ from copilot.anomaly.states import OperatingStates, operating_states
 from copilot.anomaly.variability import variability_excess
 from copilot.config import AnomalyConfig
 from copilot.errors import SensorDataError
-from copilot.records import AnomalyEvent
+from copilot.records import AnomalyEvent, FitSummary
 
 MIN_FIT_ROWS = 10
 WARN_TRIMMED_SHARE = 0.005  # warn when calibration leaves out more than 0.5% of the fit rows ...
@@ -42,7 +41,7 @@ class Detection:
     abnormal: np.ndarray  # (n,) bool after hysteresis
     events: list[AnomalyEvent]
     states: OperatingStates
-    fit_info: dict[str, Any] = field(default_factory=dict)
+    fit_info: FitSummary
 
 
 def fit_rows_for(n: int, cfg: AnomalyConfig) -> int:
@@ -118,7 +117,7 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
         normal_raw = fit_raw[fit_states.scored]
         fit_index, fit_positions = fit.index, np.flatnonzero(fit_states.scored)
         variability = variability_excess(raw, states.scored, fit_raw, fit_states.scored, max(3, cfg.window // 2))
-        info: dict[str, Any] = {"source": "fit log", "rows": int(len(fit_raw))}
+        source, offered = "fit log", int(len(fit_raw))
     else:
         rows = fit_rows_for(len(raw), cfg)
         normal = values[:rows][states.scored[:rows]]
@@ -126,7 +125,7 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
         fit_index, fit_positions = frame.index, np.flatnonzero(states.scored[:rows])
         variability = variability_excess(raw, states.scored, raw[:rows], states.scored[:rows],
                                          max(3, cfg.window // 2))
-        info = {"source": "first rows", "rows": rows}
+        source, offered = "first rows", rows
     if len(normal) < MIN_FIT_ROWS:
         raise SensorDataError(
             f"only {len(normal)} normal running samples to fit on (need {MIN_FIT_ROWS}): pass --fit-rows N with more "
@@ -143,6 +142,7 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
     events = build_events(frame.index, raw, channels, score, scores.deviation, scores.contribution, abnormal, cfg,
                           normal_level, model.name, states.scored, variability)
     drift = RelationshipDrift(Calibration.from_config(cfg), span=2 * cfg.window)
+    drift_pairs = None
     if cfg.drift and drift.usable(len(normal)):
         drift.fit(normal)
         found = drift.score(values, states.scored)
@@ -156,15 +156,11 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
         events = sorted(events + drift_events, key=lambda e: e.start)
         abnormal = abnormal | drift_abnormal
         score = np.fmax(score, drift_score)
-        info["drift_pairs"] = {channels[j]: channels[int(p)] for j, p in enumerate(drift.partner) if p >= 0}
-    info.update({"running_samples_fitted": int(len(normal)), "detector": model.name, "window": cfg.window,
-                 "state_channels": list(states.state_channels), "stops": states.stops,
-                 "off_share": round(states.off_share, 4),
-                 "fit_rows_left_out": int(calibration.trimmed.sum()),
-                 "thresholds": {"upper": [round(float(x), 2) for x in calibration.upper],
-                                "lower": [round(float(x), 2) for x in calibration.lower]}})
-    warning = fit_window_warning(fit_index, fit_positions, calibration.trimmed, str(info["source"]))
-    if warning:
-        info["warning"] = warning
+        drift_pairs = {channels[j]: channels[int(p)] for j, p in enumerate(drift.partner) if p >= 0}
+    warning = fit_window_warning(fit_index, fit_positions, calibration.trimmed, source)
+    info = FitSummary(source, offered, int(len(normal)), model.name, cfg.window, tuple(states.state_channels),
+                      states.stops, round(states.off_share, 4), int(calibration.trimmed.sum()),
+                      tuple(round(float(x), 2) for x in calibration.upper),
+                      tuple(round(float(x), 2) for x in calibration.lower), drift_pairs, warning or None)
     return Detection(model.name, frame.index, channels, score, scores.deviation, abnormal, events, states, info)
 

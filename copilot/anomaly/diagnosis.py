@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from copilot.records import AnomalyEvent
+from copilot.records import AnomalyEvent, LikelyCause
 
 SEVERITY_WEIGHT = {"low": 0.6, "medium": 0.8, "high": 1.0}
 
@@ -129,7 +129,7 @@ def rank_failure_modes(observed: dict[str, tuple[str, str]], table: Iterable[Fai
                        asset_type: str | None = None, top: int = 3, available: Iterable[str] | None = None,
                        evidence_text: dict[str, str] | None = None,
                        levels: dict[str, tuple[float, float]] | None = None,
-                       variability: dict[str, float] | None = None) -> list[dict[str, object]]:
+                       variability: dict[str, float] | None = None) -> list[LikelyCause]:
     """Rank failure modes by how well their signature and the observations overlap (module docstring).
 
     Args:
@@ -140,8 +140,8 @@ def rank_failure_modes(observed: dict[str, tuple[str, str]], table: Iterable[Fai
         levels: channel -> (p10, p90) of its signed deviation in threshold units over the events (weak evidence).
         variability: channel -> doublings of its short-term variability beyond normal (`copilot.anomaly.variability`).
     Returns:
-        [{failure_mode, asset_type, score, evidence, manual, section, recommended_actions, ...}], best first. A mode
-        is listed only when at least one flagged channel confirms it.
+        The likely causes, best first (ties: the more severe, then by name). A mode is listed only when at least one
+        flagged channel confirms it.
     """
     have = set(available) if available is not None else None
     levels, variability = levels or {}, variability or {}
@@ -152,11 +152,12 @@ def rank_failure_modes(observed: dict[str, tuple[str, str]], table: Iterable[Fai
     default = 1.0 + math.log(1 + len({row.failure_mode for row in measurable}))  # a channel no mode names
     seen = set(observed) | {ch for ch, (lo, hi) in levels.items() if lo or hi} | set(variability)
     mass = _observed_mass(observed, levels, variability, weight, default, seen if have is None else seen & have)
-    best: dict[str, tuple[float, dict[str, object]]] = {}
+    best: dict[str, tuple[float, LikelyCause]] = {}
     for row in measurable:
         if not row.signature or not any(ch in observed for ch, _ in row.signature):
             continue
-        confirmed, size, evidence, flagged_match = 0.0, 0.0, [], False
+        confirmed, size, flagged_match = 0.0, 0.0, False
+        evidence: list[str] = []
         for channel, expected in row.signature:
             agreement, kind = _agreement(channel, expected, observed, levels, variability)
             confirmed += weight[channel] * agreement
@@ -175,14 +176,12 @@ def rank_failure_modes(observed: dict[str, tuple[str, str]], table: Iterable[Fai
         score = 2.0 * confirmed / max(size + mass, 1e-9)
         key = f"{row.asset_type}:{row.failure_mode}"
         if key not in best or score > best[key][0]:
-            best[key] = (score, {
-                "failure_mode": row.failure_mode, "asset_type": row.asset_type, "score": round(max(score, 0.0), 3),
-                "evidence": evidence, "manual": row.manual, "section": row.section,
-                "recommended_actions": row.recommended_actions, "component": row.component,
-                "severity": row.severity,
-            })
-    ranked = sorted(best.values(), key=lambda item: (-item[0], -int(str(item[1]["severity"])),
-                                                     str(item[1]["failure_mode"])))
+            best[key] = (score, LikelyCause(
+                failure_mode=row.failure_mode, asset_type=row.asset_type, score=round(max(score, 0.0), 3),
+                evidence=tuple(evidence), manual=row.manual, section=row.section,
+                recommended_actions=row.recommended_actions, component=row.component, severity=row.severity,
+            ))
+    ranked = sorted(best.values(), key=lambda item: (-item[0], -item[1].severity, item[1].failure_mode))
     return [entry for _, entry in ranked[:top]]
 
 

@@ -63,7 +63,7 @@ def plot_report(frame: SensorFrame | pd.DataFrame, report: AnomalyReport, path: 
     title = f"{report.asset or 'sensor log'}: {len(report.events)} anomaly event(s), urgency {report.urgency}"
     if report.likely_causes:
         top = report.likely_causes[0]
-        title += f"; most likely {str(top['failure_mode']).replace('_', ' ')} (score {top['score']})"
+        title += f"; most likely {top.failure_mode.replace('_', ' ')} (score {top.score})"
     axes[0, 0].set_title(title, fontsize=9, loc="left")
     fig.autofmt_xdate()
     fig.tight_layout()

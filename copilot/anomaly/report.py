@@ -8,7 +8,8 @@ The FMEA table and the asset register are read from the index itself (any indexe
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import replace
 
 import pandas as pd
 
@@ -25,8 +26,7 @@ from copilot.anomaly.summary import write_summary
 from copilot.config import AnomalyConfig
 from copilot.generation.backends import Generator
 from copilot.qa.retrieval import Retriever
-from copilot.records import AnomalyEvent, AnomalyReport
-from index.records import page_reference
+from copilot.records import AnomalyEvent, AnomalyReport, LikelyCause, RepairAction, SourceRef
 from index.search import HybridIndex
 
 
@@ -63,25 +63,25 @@ def asset_type_from_channels(rows: list[FailureMode], channels: list[str]) -> st
     return kind if found else None
 
 
-def section_citation(index: HybridIndex, manual: str, section: str) -> dict[str, Any]:
+def section_citation(index: HybridIndex, manual: str, section: str) -> SourceRef:
     """The citation of a manual section by its number, as indexed (PDF or Markdown): source, full section title,
     page and the page number printed on it; the FMEA row's own names when the index does not hold the section."""
     stem = re.sub(r"\.(md|pdf|txt|html?)$", "", manual)
     for chunk in index.chunks:
         if chunk.source.rsplit(".", 1)[0] == stem and chunk.section and re.match(
                 rf"^{re.escape(section)}\b", chunk.section):
-            return {"source": chunk.source, "section": chunk.section, "page": chunk.page,
-                    "page_label": chunk.page_label}
-    return {"source": manual, "section": section, "page": None, "page_label": None}
+            return SourceRef(source=chunk.source, section=chunk.section, page=chunk.page,
+                             page_label=chunk.page_label)
+    return SourceRef(source=manual, section=section, page=None, page_label=None)
 
 
-def urgency_of(events: list[AnomalyEvent], causes: list[dict[str, Any]], window_end: str) -> str:
+def urgency_of(events: list[AnomalyEvent], causes: Sequence[LikelyCause], window_end: str) -> str:
     """high: a high-severity event on a severe failure mode, or one still active at the end of the log; medium:
     any medium or high event; low: only low events; none: no event."""
     if not events:
         return "none"
     severities = {e.severity for e in events}
-    top_severity = int(str(causes[0]["severity"])) if causes else 3
+    top_severity = causes[0].severity if causes else 3
     ongoing = any(e.end == window_end and e.severity == "high" for e in events)
     if "high" in severities and (top_severity >= 4 or ongoing):
         return "high"
@@ -89,7 +89,7 @@ def urgency_of(events: list[AnomalyEvent], causes: list[dict[str, Any]], window_
 
 
 def diagnose(events: list[AnomalyEvent], rows: list[FailureMode], asset_type: str | None, channels: list[str],
-             top: int = 3) -> list[dict[str, Any]]:
+             top: int = 3) -> list[LikelyCause]:
     """Likely failure modes for these events, best first, each with its score and evidence."""
     if not events:
         return []
@@ -99,23 +99,22 @@ def diagnose(events: list[AnomalyEvent], rows: list[FailureMode], asset_type: st
                               levels=levels, variability=variability)
 
 
-def cited_actions(causes: list[dict[str, Any]], asset: str | None, index: HybridIndex,
-                  fusion: str = "convex") -> list[dict[str, Any]]:
+def cited_actions(causes: Sequence[LikelyCause], asset: str | None, index: HybridIndex,
+                  fusion: str = "convex") -> list[RepairAction]:
     """Repair steps of the top cause cited to its manual section, then the most similar past work orders (searched
     with the configured `fusion`, retrieval.fusion)."""
-    actions: list[dict[str, Any]] = []
+    actions: list[RepairAction] = []
     for cause in causes[:1]:
-        citation = section_citation(index, str(cause["manual"]), str(cause["section"]))
-        for step in re.split(r";\s*|\.\s+", str(cause["recommended_actions"])):
+        citation = section_citation(index, cause.manual, cause.section)
+        for step in re.split(r";\s*|\.\s+", cause.recommended_actions):
             if step.strip():
-                actions.append({"step": step.strip().rstrip("."), "citation": dict(citation)})
-        query = f"{cause['failure_mode']} {cause['component']}".replace("_", " ")
+                actions.append(RepairAction(step=step.strip().rstrip("."), citation=citation))
+        query = f"{cause.failure_mode} {cause.component}".replace("_", " ")
         for hit in index.search(query, k=2, asset=asset, doc_types=["work_order"], fusion=fusion) if asset else []:
             fields = hit.chunk.fields
             action = fields.get("action") or hit.chunk.text.splitlines()[0]
-            actions.append({"step": f"Compare with past work order {hit.chunk.section}: {action}",
-                            "citation": {"source": hit.chunk.source, "section": hit.chunk.section, "page": None,
-                                         "page_label": None}})
+            actions.append(RepairAction(step=f"Compare with past work order {hit.chunk.section}: {action}",
+                                        citation=SourceRef(source=hit.chunk.source, section=hit.chunk.section)))
     return actions
 
 
@@ -142,35 +141,12 @@ def build_report(frame: SensorFrame, asset: str | None, cfg: AnomalyConfig, inde
                                               found.states.stops, sorted({r.failure_mode for r in rows}),
                                               actions=actions)
     warnings = list(frame.warnings)
-    if found.fit_info.get("warning"):
-        warnings.append(str(found.fit_info["warning"]))
+    if found.fit_info.warning:
+        warnings.append(found.fit_info.warning)
     if rejected:
         warnings.append(f"model summary not used ({rejected}); templated summary instead")
-    fit_info = dict(found.fit_info, asset_type=kind)
     return AnomalyReport(asset=asset, window=window, channels=tuple(data.columns), events=tuple(events),
                          detector=found.detector, likely_causes=tuple(causes), actions=tuple(actions),
-                         urgency=urgency, summary=summary, warnings=tuple(warnings), fit=fit_info,
+                         urgency=urgency, summary=summary, warnings=tuple(warnings),
+                         fit=replace(found.fit_info, asset_type=kind),
                          summary_source=source)
-
-
-def format_report(report: AnomalyReport) -> str:
-    """The report as plain text for a terminal."""
-    lines = [report.summary]
-    for event in report.events:
-        lines.append(f"  event {event.start} .. {event.end}: {', '.join(event.channels)} {event.direction}, peak "
-                     f"{event.peak_channel}={event.peak_value:g} (z {event.peak_score:+.1f}, score {event.score}, "
-                     f"{event.severity})")
-    for cause in report.likely_causes:
-        lines.append(f"  likely: {cause['failure_mode']} score {cause['score']} ({'; '.join(cause['evidence'])})")
-    for action in report.actions:
-        cite = action["citation"]
-        page = page_reference(cite.get("page"), cite.get("page_label"))
-        where = ", ".join(str(x) for x in (cite.get("section"), page) if x)
-        lines.append(f"  do: {action['step']}  [{cite['source']}{', ' + where if where else ''}]")
-    fit = report.fit
-    if fit:
-        lines.append(f"  fitted on {fit.get('running_samples_fitted')} normal running samples ({fit.get('source')}); "
-                     f"detector {report.detector}; {fit.get('stops', 0)} stop(s) seen and not flagged")
-    for warning in report.warnings:
-        lines.append(f"  warning: {warning}")
-    return "\n".join(lines)

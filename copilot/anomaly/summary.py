@@ -14,12 +14,11 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from copilot.errors import CopilotError
 from copilot.generation.backends import Generator, Messages
 from copilot.qa.citations import numbers_in
-from copilot.records import AnomalyEvent
+from copilot.records import AnomalyEvent, LikelyCause, RepairAction, SourceRef
 from index.records import page_reference
 
 logger = logging.getLogger(__name__)
@@ -56,19 +55,19 @@ def when(iso: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M" if not moment.second and not moment.microsecond else "%Y-%m-%d %H:%M:%S")
 
 
-def where(citation: dict[str, Any]) -> str:
+def where(citation: SourceRef) -> str:
     """'manual.md, section 6.5 Gearbox, p. 12' for an action's citation."""
-    parts = [str(citation.get("source") or "")]
-    if citation.get("section"):
-        parts.append(f"section {citation['section']}")
-    if (page := page_reference(citation.get("page"), citation.get("page_label"))) is not None:
+    parts = [citation.source or ""]
+    if citation.section:
+        parts.append(f"section {citation.section}")
+    if (page := page_reference(citation.page, citation.page_label)) is not None:
         parts.append(page)
     return ", ".join(p for p in parts if p)
 
 
 def facts(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEvent],
-          causes: Sequence[dict[str, Any]], urgency: str, stops: int = 0,
-          actions: Sequence[dict[str, Any]] = ()) -> list[str]:
+          causes: Sequence[LikelyCause], urgency: str, stops: int = 0,
+          actions: Sequence[RepairAction] = ()) -> list[str]:
     """The report's facts as short lines: the only material the model may use."""
     lines = [f"Asset: {asset or 'unknown'}; log from {when(window[0])} to {when(window[1])}."]
     if stops:
@@ -85,12 +84,12 @@ def facts(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEv
     if len(events) > 3:
         lines.append(f"{len(events) - 3} further event(s).")
     for n, cause in enumerate(causes[:3], 1):
-        component = f"{cause['component']}; " if cause.get("component") else ""
+        component = f"{cause.component}; " if cause.component else ""
         # the top cause with its evidence; the runners-up by name only (short prompts: prefill dominates on a CPU)
-        evidence = f"; evidence: {'; '.join(_short(str(e)) for e in cause['evidence'][:2])}" if n == 1 else ""
-        lines.append(f"Cause {n}: {_name(str(cause['failure_mode']))} ({component}score {cause['score']}){evidence}.")
+        evidence = f"; evidence: {'; '.join(_short(e) for e in cause.evidence[:2])}" if n == 1 else ""
+        lines.append(f"Cause {n}: {_name(cause.failure_mode)} ({component}score {cause.score}){evidence}.")
     for n, action in enumerate(actions[:MAX_ACTIONS], 1):
-        lines.append(f"Action {n}: {action['step']} (see {where(action['citation'])}).")
+        lines.append(f"Action {n}: {action.step} (see {where(action.citation)}).")
     lines.append(f"Urgency: {urgency} ({URGENCY_TEXT.get(urgency, urgency)}).")
     return lines
 
@@ -102,7 +101,7 @@ def summary_messages(fact_lines: Sequence[str]) -> Messages:
 
 
 def template_summary(asset: str | None, window: tuple[str, str], events: Sequence[AnomalyEvent],
-                     causes: Sequence[dict[str, Any]], urgency: str, actions: Sequence[dict[str, Any]] = ()) -> str:
+                     causes: Sequence[LikelyCause], urgency: str, actions: Sequence[RepairAction] = ()) -> str:
     """The summary without a model: the same facts in fixed sentences."""
     name = asset or "this asset"
     if not events:
@@ -116,18 +115,23 @@ def template_summary(asset: str | None, window: tuple[str, str], events: Sequenc
              f"(robust z {first.peak_score:+.1f}, {first.severity})."]
     if causes:
         top = causes[0]
-        parts.append(f"Most likely: {_name(str(top['failure_mode']))} (score {top['score']}; evidence: "
-                     f"{'; '.join(str(e) for e in top['evidence'][:2])}); see {top['manual']} section "
-                     f"{top['section']}.")
+        parts.append(f"Most likely: {_name(top.failure_mode)} (score {top.score}; evidence: "
+                     f"{'; '.join(top.evidence[:2])}); see {top.manual} section {top.section}.")
     if actions:
-        parts.append(f"First step: {actions[0]['step']} (see {where(actions[0]['citation'])}).")
+        parts.append(f"First step: {actions[0].step} (see {where(actions[0].citation)}).")
     parts.append(f"Urgency: {urgency} ({URGENCY_TEXT.get(urgency, urgency)}).")
     return " ".join(parts)
 
 
-def check_summary(text: str, fact_lines: Sequence[str], causes: Sequence[dict[str, Any]],
+def check_summary(text: str, fact_lines: Sequence[str], ranked: Sequence[str],
                   known_modes: Sequence[str] = ()) -> str | None:
-    """Why a model-written summary cannot be used, or None when it passes."""
+    """Why a model-written summary cannot be used, or None when it passes.
+
+    Args:
+        ranked: the failure modes the report ranks, best first (only their names are checked, so fine-tuning can
+            score a reply against the names its example recorded).
+        known_modes: every failure mode of the FMEA table; a summary may name only the ranked ones.
+    """
     words = text.split()
     if len(words) < 5:
         return "empty or too short"
@@ -137,16 +141,16 @@ def check_summary(text: str, fact_lines: Sequence[str], causes: Sequence[dict[st
     invented = sorted(numbers_in(text) - allowed)
     if invented:
         return f"numbers not in the evidence: {', '.join(invented)}"
-    named = {str(c["failure_mode"]) for c in causes}
+    named = set(ranked)
     lower = text.lower()
     for mode in known_modes:
         if mode not in named and re.search(rf"\b{re.escape(_name(mode))}\b", lower):
             return f"names a failure mode the evidence does not rank: {_name(mode)}"
-    if causes and _name(str(causes[0]["failure_mode"])) not in lower:
-        return f"does not name the most likely cause ({_name(str(causes[0]['failure_mode']))})"
+    if ranked and _name(ranked[0]) not in lower:
+        return f"does not name the most likely cause ({_name(ranked[0])})"
     # What the facts do not hold, a summary must not claim: a cause when none is ranked (a log from an asset of
     # unknown type: "the most likely cause is low"), a step when no action is cited, another urgency than the facts'.
-    if not causes and (claim := _CAUSE_CLAIM.search(lower)):
+    if not ranked and (claim := _CAUSE_CLAIM.search(lower)):
         return f"claims a cause ({claim.group(0)!r}) but the evidence ranks none"
     if not any(line.startswith("Action ") for line in fact_lines) and (claim := _STEP_CLAIM.search(lower)):
         return f"gives a step ({claim.group(0)!r}) but the evidence cites no action"
@@ -158,9 +162,9 @@ def check_summary(text: str, fact_lines: Sequence[str], causes: Sequence[dict[st
 
 
 def write_summary(generator: Generator | None, asset: str | None, window: tuple[str, str],
-                  events: Sequence[AnomalyEvent], causes: Sequence[dict[str, Any]], urgency: str, stops: int = 0,
+                  events: Sequence[AnomalyEvent], causes: Sequence[LikelyCause], urgency: str, stops: int = 0,
                   known_modes: Sequence[str] = (), max_new_tokens: int = 160,
-                  actions: Sequence[dict[str, Any]] = ()) -> tuple[str, str, str | None]:
+                  actions: Sequence[RepairAction] = ()) -> tuple[str, str, str | None]:
     """(summary, source 'model' | 'template', why the model's draft was rejected or None)."""
     fallback = template_summary(asset, window, events, causes, urgency, actions)
     if generator is None or not events:
@@ -173,7 +177,7 @@ def write_summary(generator: Generator | None, asset: str | None, window: tuple[
         return fallback, "template", f"model failed: {exc}"
     if not draft:
         return fallback, "template", None
-    problem = check_summary(draft, lines, causes, known_modes)
+    problem = check_summary(draft, lines, [cause.failure_mode for cause in causes], known_modes)
     if problem:
         logger.info("model summary rejected (%s): %s", problem, draft[:200])
         return fallback, "template", problem

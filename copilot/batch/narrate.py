@@ -15,7 +15,8 @@ from typing import Any
 
 from copilot.errors import CopilotError
 from copilot.generation.backends import Generator
-from copilot.qa.citations import CITATION_RE, numbers_in, split_sentences, support
+from copilot.qa.citations import numbers_in, split_sentences, support
+from copilot.qa.lexicon import CITATION_RE
 from copilot.records import Passage
 
 logger = logging.getLogger(__name__)

@@ -22,13 +22,14 @@ from copilot.batch.stats import asset_facts
 from copilot.errors import CopilotError
 from copilot.qa.citations import best_quote, split_sentences
 from copilot.qa.view import to_passage
-from copilot.records import Passage
+from copilot.records import AnomalyReport, Passage
 
 logger = logging.getLogger(__name__)
 
 MANUAL_TYPES = ("manual", "table", "text")
 EVENT_FIELDS = ("start", "end", "channels", "peak_channel", "peak_value", "peak_score", "direction", "severity",
                 "points")
+CAUSE_FIELDS = ("failure_mode", "component", "score", "evidence", "manual", "section")
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,15 @@ def _citation(passage: Passage, about: str) -> dict[str, Any]:
             "page_label": passage.page_label, "chunk_id": passage.chunk_id, "quote": best_quote(about, passage.text)}
 
 
-def _compact_anomaly(source: str, report: dict[str, Any]) -> dict[str, Any]:
+def _compact_anomaly(source: str, report: AnomalyReport) -> dict[str, Any]:
+    """The batch record's view of one sensor log's report (JSON-ready): its events and top three causes, trimmed."""
+    causes = [cause.to_dict() for cause in report.likely_causes[:3]]
     return {
-        "source": source, "window": report.get("window"), "channels": report.get("channels"),
-        "events": [{k: e.get(k) for k in EVENT_FIELDS} for e in report.get("events", [])],
-        "likely_causes": [{k: c.get(k) for k in ("failure_mode", "component", "score", "evidence", "manual",
-                                                 "section") if k in c} for c in report.get("likely_causes", [])[:3]],
-        "actions": list(report.get("actions", [])),
-        "urgency": report.get("urgency", "none"), "summary": report.get("summary", ""),
+        "source": source, "window": list(report.window), "channels": list(report.channels),
+        "events": [{k: getattr(e, k) for k in EVENT_FIELDS} for e in report.events],
+        "likely_causes": [{k: cause[k] for k in CAUSE_FIELDS} for cause in causes],
+        "actions": [action.to_dict() for action in report.actions],
+        "urgency": report.urgency, "summary": report.summary,
     }
 
 
@@ -94,7 +96,7 @@ class AssetWorker:
         for series in job.sensors:
             try:
                 # the asset's one prose call covers the sensor logs too: no model summary per file
-                report = self.copilot.analyse(series.data, asset=job.asset, summarise=False).to_dict()
+                report = self.copilot.analyse(series.data, asset=job.asset, summarise=False)
             except CopilotError as exc:
                 problems.append(f"{series.source}: not analysed ({exc})")
                 continue

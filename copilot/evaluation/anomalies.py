@@ -127,8 +127,8 @@ def _ranked_modes(events: Sequence[Any], rows: list[FailureMode], asset_type: st
                   channels: list[str]) -> list[str]:
     ranked: list[str] = []
     for cause in diagnose(list(events), rows, asset_type, channels, top=10):
-        if cause["failure_mode"] not in ranked:
-            ranked.append(str(cause["failure_mode"]))
+        if cause.failure_mode not in ranked:
+            ranked.append(cause.failure_mode)
     return ranked
 
 

@@ -4,7 +4,7 @@ A sentence is supported when enough of its content words occur in the passage it
 pressure, interval, code) appears in that passage, the numbers of a table row all from that one row, and a clause that
 copies a passage sentence keeps its polarity (no "NO" made "YES", no "not" dropped). A
 sentence the model left uncited is attributed to the passage that supports it best, when one does; otherwise it is
-flagged. Pure functions.
+flagged. Pure functions; the patterns and word lists are in copilot/qa/lexicon.py, the shares in thresholds.py.
 """
 
 from __future__ import annotations
@@ -15,15 +15,23 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from copilot.qa.extractive import is_row, split_row
+from copilot.qa.lexicon import (
+    AUXILIARIES,
+    CITATION_RE,
+    CITATION_SEP_RE,
+    CLAIM_WORD_RE,
+    CLAUSE_RE,
+    ENUMERATOR_RE,
+    NEGATIONS,
+    NUMBER_RE,
+    OPPOSITES,
+    QUOTE_SPLIT_RE,
+    SENTENCE_RE,
+    STATED_SPLIT_RE,
+)
+from copilot.qa.thresholds import THRESHOLDS
 from copilot.records import Citation, Passage
 from index.normalize import tokenize
-
-CITATION_RE = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
-# A number as a claim: not part of an identifier such as CP-80, P-101, E105 or M12.
-NUMBER_RE = re.compile(r"(?<![\w.\-/])(\d+(?:[.,]\d+)*)(?![\w\-])")
-ENUMERATOR_RE = re.compile(r"^\W*\d{1,2}[.)]?\W*$")
-MIN_SUPPORT = 0.5  # share of a sentence's content tokens found in the cited passage
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ def support(sentence: str, passage_text: str) -> float:
 
 def best_quote(sentence: str, passage_text: str, limit: int = 220) -> str:
     """The passage sentence (or table row) that shares most words with the answer sentence."""
-    candidates = [c for c in re.split(r"(?<=[.!?])\s+|\n+", passage_text) if c.strip()]
+    candidates = [c for c in QUOTE_SPLIT_RE.split(passage_text) if c.strip()]
     if not candidates:
         return passage_text[:limit]
     target = set(tokenize(sentence))
@@ -87,19 +95,8 @@ def numbers_from_other_rows(sentence: str, passages: Sequence[Passage]) -> set[s
     return table_only - main
 
 
-# Words that flip a claim: a near copy of a passage sentence that swaps one for its opposite says the opposite.
-OPPOSITES: tuple[frozenset[str], ...] = tuple(frozenset(g.split()) for g in (
-    "yes no", "on off", "true false", "enable enabled disable disabled", "open opened close closed",
-    "increase increases decrease decreases", "above below", "higher lower", "before after", "minimum maximum min max",
-    "clockwise anticlockwise counterclockwise", "left right", "upper lower", "inlet outlet", "suction discharge",
-))
-NEGATIONS = frozenset("not never cannot can't don't doesn't isn't mustn't shouldn't won't".split())
-_AUXILIARIES = frozenset("be been being to the a an ever have has yet".split())
-NEAR_COPY = 0.7  # share of a clause's words in one passage sentence that makes it a copy of that sentence
-
-
 def _tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("’", "'"))
+    return CLAIM_WORD_RE.findall(text.lower().replace("’", "'"))
 
 
 def altered_claims(sentence: str, passages: Sequence[Passage]) -> list[str]:
@@ -107,17 +104,17 @@ def altered_claims(sentence: str, passages: Sequence[Passage]) -> list[str]:
 
     A small model copying "The default value for this parameter is NO." can write "... is YES": every word is in the
     passage (it also says "Can hold the values YES / NO"), so word support passes. Each clause of the sentence that
-    copies some passage sentence (at least `NEAR_COPY` of its words) must keep that sentence's polarity; when every
+    copies some passage sentence (at least `near_copy` of its words) must keep that sentence's polarity; when every
     sentence it copies disagrees, the change is returned, e.g. "'no' made 'yes'".
     """
-    source = [_tokens(s) for p in passages for s in re.split(r"(?<=[.!?;])\s+|\n+", p.text) if s.strip()]
+    source = [_tokens(s) for p in passages for s in STATED_SPLIT_RE.split(p.text) if s.strip()]
     changes: list[str] = []
-    for clause in re.split(r";\s*|(?<=[.!?])\s+", CITATION_RE.sub("", sentence)):
+    for clause in CLAUSE_RE.split(CITATION_RE.sub("", sentence)):
         said = _tokens(clause)
         words = set(said)
-        if len(words) < 4:
+        if len(words) < THRESHOLDS.near_copy_words:
             continue
-        copied = [stated for stated in source if len(words & set(stated)) >= NEAR_COPY * len(words)]
+        copied = [stated for stated in source if len(words & set(stated)) >= THRESHOLDS.near_copy * len(words)]
         found = [c for c in (_polarity_change(said, stated) for stated in copied) if c]
         if copied and len(found) == len(copied):
             changes.append(found[0])
@@ -129,7 +126,7 @@ def _negated(tokens: list[str]) -> set[str]:
     out = set()
     for i, token in enumerate(tokens):
         if token in NEGATIONS:
-            out.update(next(([t] for t in tokens[i + 1:] if t not in _AUXILIARIES), []))
+            out.update(next(([t] for t in tokens[i + 1:] if t not in AUXILIARIES), []))
     return out
 
 
@@ -185,13 +182,13 @@ def _without_headers(sentence: str, field: re.Pattern[str] | None, sources: Abst
 def _cited(sentence: str, k: int) -> tuple[str, list[int]]:
     numbers: list[int] = []
     for group in CITATION_RE.findall(sentence):
-        numbers.extend(int(n) for n in re.split(r"\s*[,;]\s*", group))
+        numbers.extend(int(n) for n in CITATION_SEP_RE.split(group))
     valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= k]
     return CITATION_RE.sub("", sentence).strip(), valid
 
 
 def check(reply: str, passages: Sequence[Passage], question: str = "",
-          min_support: float = MIN_SUPPORT) -> CheckedAnswer:
+          min_support: float = THRESHOLDS.min_support) -> CheckedAnswer:
     """Map [n] markers to passages, attribute uncited sentences, flag sentences and numbers nothing supports.
 
     Numbers the question itself states ("P-101 reads 6 L/min") are not claims of the answer and are not checked.

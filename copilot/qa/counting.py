@@ -6,7 +6,7 @@ topic phrase, and each counted record is cited.
 The topic phrase is what remains of the question once the counting words, job types, assets and dates are taken out
 ("oil filter"); a record matches when its normalised text holds those words in order ("C/O OIL FLTR" counts as an oil
 filter change). When the question has a topic and no record matches it, the count route steps aside (the records may
-say it in words the phrase does not catch) rather than answer "none".
+say it in words the phrase does not catch) rather than answer "none". The word lists are in copilot/qa/lexicon.py.
 """
 
 from __future__ import annotations
@@ -15,33 +15,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from copilot.qa.lexicon import (
+    COUNTED_RE,
+    DATE_NUMBER_RE,
+    HOW_MANY_RE,
+    JOB_TYPES,
+    MONTH_WORDS,
+    QUANTITY_RE,
+    RECORD_WORDS,
+    REPLACED_STEMS,
+    REPLACING_RE,
+)
 from copilot.qa.query import QueryPlan
 from copilot.qa.view import dated_on
 from index.normalize import tokenize
 from index.records import Chunk
-
-HOW_MANY_RE = re.compile(r"\bhow many\b(?:\s+(\w+))?", re.IGNORECASE)
-# What a work order counts as: the nouns that name jobs and the verbs that name the work done.
-RECORD_WORDS = re.compile(
-    r"\b(times?|jobs?|work ?orders?|wos?|orders?|changes?|changed|change ?outs?|replacements?|replaced|replace|"
-    r"swaps?|swapped|repairs?|repaired|breakdowns?|failures?|failed|call-?outs?|pms?|inspections?|services?|"
-    r"serviced|emergenc(y|ies)|corrective|preventive|did|we|do|have|had|there|were|was|been|done|in|on|for|the|"
-    r"a|an|of|during|this|that|year|month|total|all|so|far|many|how|h)\b", re.IGNORECASE)
-JOB_TYPES = (("EM", re.compile(r"\bemergenc(y|ies)\b|\bEM\b", re.IGNORECASE)),
-             ("CM", re.compile(r"\b(breakdowns?|corrective|CM)\b", re.IGNORECASE)),
-             ("PM", re.compile(r"\b(PMs?|preventive|planned maintenance)\b")),
-             ("INSP", re.compile(r"\b(inspections?|INSP)\b", re.IGNORECASE)))
-# Nouns that make "how many" a count of jobs, and quantities that make it a question about the manual.
-COUNTED_RE = re.compile(r"\b(jobs?|times|work ?orders?|wos|changes|change-?outs|replacements|repairs|breakdowns|"
-                        r"failures|call-?outs?|pms|inspections|services|emergenc(y|ies))\b", re.IGNORECASE)
-QUANTITY_RE = re.compile(r"(litres?|liters?|l|hours?|hrs?|h|minutes?|mins?|seconds?|bar|kg|grams?|g|mm|bolts?|"
-                         r"turns?|rpm|kw|amps?|volts?|degrees?|teeth|pieces?|strokes?|days?|weeks?|months?|years?)",
-                         re.IGNORECASE)
-# "how many times did we replace / change / swap ...": a record counts only when it records such work, not when an
-# inspection merely mentions the part ("seal ok").
-REPLACING_RE = re.compile(r"\b(replac\w*|chang\w*|swap\w*|c/o|r&r|renew\w*|fit(ted)?|install\w*)\b", re.IGNORECASE)
-REPLACED_STEMS = frozenset({"replac", "chang", "swap", "renew", "fit", "fitted", "instal", "new", "remov"})
-MONTH_WORDS = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -66,7 +54,7 @@ def topic_of(question: str, plan: QueryPlan) -> tuple[str, ...]:
     text = question
     for asset in plan.assets:
         text = re.sub(re.escape(asset), " ", text, flags=re.IGNORECASE)
-    text = re.sub(r"\b(19|20)\d\d(-\d\d){0,2}\b|\b\d{1,2}\b", " ", text)
+    text = DATE_NUMBER_RE.sub(" ", text)
     text = MONTH_WORDS.sub(" ", text)
     for _, pattern in JOB_TYPES:
         text = pattern.sub(" ", text)

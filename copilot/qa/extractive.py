@@ -12,19 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from copilot.qa import answerability
+from copilot.qa.lexicon import LINE_SENTENCE_RE, LIST_NUMBER_RE, TABLE_RULE_RE, WARNING_RE
+from copilot.qa.thresholds import THRESHOLDS
 from copilot.records import Passage
 from index.normalize import tokenize, tokenize_query
-
-# A second passage is cited beside the first when its best line scores at least this share of the best line's.
-SECOND_PASSAGE_SHARE = 0.85
-# A safety notice: the signal word followed by a colon or "!" ("> **WARNING:** ...", "Caution: ..."), or in capitals
-# alone on its line with the notice below it. Prose that merely uses the word ("Warning Systems", "warning indicator",
-# "use with caution as ...") is not one.
-WARNING_RE = re.compile(
-    r"^\s*>?\s*(?:⚠\s*)?\**\s*(?:(?i:(danger|warning|caution))\s*\**\s*[:!]|(DANGER|WARNING|CAUTION)\s*\**\s*$)"
-    r"\s*\**\s*(.*)$"
-)
-LOTO_RE = re.compile(r"\b(lockout|lock out|tag ?out|LOTO|isolate|isolation)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -42,7 +33,7 @@ def split_row(row: str) -> list[str]:
 
 
 def is_row(line: str) -> bool:
-    return line.count("|") >= 2 and not re.fullmatch(r"[\s|:\-]+", line)
+    return line.count("|") >= 2 and not TABLE_RULE_RE.fullmatch(line)
 
 
 def table_header(text: str) -> list[str] | None:
@@ -86,8 +77,8 @@ def candidate_lines(passage: Passage) -> Iterable[str]:
                 continue
             yield render_row(line, header)
         else:
-            for sentence in re.split(r"(?<=[.!?])\s+", re.sub(r"^\d+\.\s+", "", line)):
-                if len(sentence.split()) >= 3:
+            for sentence in LINE_SENTENCE_RE.split(LIST_NUMBER_RE.sub("", line)):
+                if len(sentence.split()) >= THRESHOLDS.min_sentence_words:
                     yield sentence.strip()
 
 
@@ -116,7 +107,7 @@ def best_lines(question: str, passages: Sequence[Passage], limit: int = 2,
             if not wanted & said:
                 continue
             covered = wanted & (said | topic)
-            score = sum(weight(t) for t in covered) / total - 0.02 * rank
+            score = sum(weight(t) for t in covered) / total - THRESHOLDS.later_passage_penalty * rank
             lines.append(Line(text, passage, score))
     lines.sort(key=lambda line: -line.score)
     chosen: list[Line] = []
@@ -140,7 +131,7 @@ def code_row(code: str, passages: Sequence[Passage]) -> tuple[str, Passage] | No
 
 def supporting_lines(question: str, passages: Sequence[Passage], lead: Line | None = None, *,
                      idf: Mapping[str, float] | None = None, ignore: Iterable[str] = (), newest_first: bool = False,
-                     limit: int = 2, second_passage_share: float = SECOND_PASSAGE_SHARE) -> list[Line]:
+                     limit: int = 2, second_passage_share: float = THRESHOLDS.second_passage_share) -> list[Line]:
     """The lines an extractive answer quotes: `lead` (the line the answerability check found) and the best others.
 
     With `newest_first` (a "last time" question) the first passage's record, the newest match, is always quoted.

@@ -12,25 +12,16 @@ each step is kept), each step cited to the chunk it comes from.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from copilot.qa import answerability
+from copilot.qa.lexicon import BULLET_RE, STEP_RE
 from copilot.qa.thresholds import THRESHOLDS
 from copilot.qa.view import IndexView
 from copilot.records import Passage
 from index.normalize import tokenize
 from index.records import Chunk
-
-# A numbered step: "3. Fit the setting clips ..." or "3) Fit ...", at the start of a line.
-STEP_RE = re.compile(r"^\s*(\d{1,2})[.)]\s+(\S.*)$")
-# A bullet under a step ("   - check the O-ring"): part of that step, never dropped.
-BULLET_RE = re.compile(r"^\s*[-*•]\s+(\S.*)$")
-MIN_STEPS = 3
-MAX_STEPS = 30
-# How far down the retrieved passages a procedure section is looked for.
-TOP_PASSAGES = 3
 
 
 @dataclass(frozen=True)
@@ -80,7 +71,7 @@ def numbered_steps(chunks: Sequence[Chunk]) -> tuple[Step, ...]:
 
 def _in_order(best: Mapping[int, Step]) -> tuple[Step, ...]:
     steps: list[Step] = []
-    for number in range(1, MAX_STEPS + 1):
+    for number in range(1, THRESHOLDS.max_steps + 1):
         if number not in best:
             break
         steps.append(best[number])
@@ -98,7 +89,7 @@ def find(question: str, passages: Sequence[Passage], view: IndexView, ignore: It
     terms = answerability.key_terms(question, view.idf, ignore, slot)
     if not terms:
         return None
-    for passage in sorted(passages, key=lambda p: p.n)[:TOP_PASSAGES]:
+    for passage in sorted(passages, key=lambda p: p.n)[:THRESHOLDS.top_passages]:
         found = view.chunk(passage.chunk_id)
         if found is None or found.kind == "record" or not found.headings or not found.section:
             continue
@@ -108,6 +99,6 @@ def find(question: str, passages: Sequence[Passage], view: IndexView, ignore: It
         section = view.section_chunks(found)
         steps = numbered_steps(section)
         said = {t for step in steps for t in tokenize(step.text)}
-        if len(steps) >= MIN_STEPS and answerability.coverage(terms, said, heading) >= threshold:
+        if len(steps) >= THRESHOLDS.min_steps and answerability.coverage(terms, said, heading) >= threshold:
             return Procedure(found.section, found.source, steps, tuple(section))
     return None

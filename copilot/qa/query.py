@@ -2,7 +2,7 @@
 
 "E105 on P-103, what does it mean?" is a manual question about one pump; "last time we swapped the seal on P-101?"
 is a work-order question where the newest record wins. Pure functions over the question text; the asset register
-(asset id -> type) comes from the index.
+(asset id -> type) comes from the index. The patterns are in copilot/qa/lexicon.py.
 """
 
 from __future__ import annotations
@@ -11,30 +11,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-ASSET_RE = re.compile(r"\b([A-Za-z]{1,3})-?(\d{3})\b")
-CODE_RE = re.compile(r"\b([A-Z]{1,2})(\d{3,4})\b")
-YEAR_RE = re.compile(r"\b(20\d\d)\b")
-MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-DAY_MONTH_YEAR_RE = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(20\d\d)\b")
-ISO_DATE_RE = re.compile(r"\b(20\d\d-\d{2}-\d{2})\b")
-PERIOD = r"(?!\s+(few|couple|\d+|week|month|day|hour|shift|night|year|summer|winter)s?\b)"  # "over the last few weeks"
-HISTORY_RE = re.compile(
-    rf"\b(last{PERIOD}|latest|previous|recent(ly)?|when (was|were|did)|how many (times|jobs|work orders|orders|changes|"
-    r"failures|trips|repairs|emergenc\w*|pms?)|who|history|ago|did we|have we|we (swapped|replaced|changed|found|"
-    r"fitted|used|did)|went in|worked|downtime|cost|jobs?|work orders?|wo|why did|what (was|were) (done|found|"
-    r"replaced|fitted)|(was|were) done)\b",
-    re.IGNORECASE,
+from copilot.qa.lexicon import (
+    ASSET_RE,
+    CODE_RE,
+    DAY_MONTH_YEAR_RE,
+    EVENT_RE,
+    FOLLOW_UP_RE,
+    HISTORY_RE,
+    ISO_DATE_RE,
+    MEANING_RE,
+    MONTHS,
+    RECENCY_RE,
+    WORK_RE,
+    YEAR_RE,
 )
-EVENT_RE = re.compile(r"\b(alarm(ed)?|reading|value|tripped|trip|ack(nowledged)?|what time|came in|event|log)\b",
-                      re.IGNORECASE)
-# What was done about a fault, why it happened, who did it, what went in: the work order holds that, not the alarm
-# line, even when the question names the trip ("why did B-801 trip on low water?").
-WORK_RE = re.compile(r"\b(why|who|done about|(was|were) (done|found|replaced|fitted)|part numbers?|parts? (used|went)|"
-                     r"went in|fixed|repaired|cause)\b", re.IGNORECASE)
-MEANING_RE = re.compile(r"\b(mean(s|ing)?|what is( it)?|what's( it| that)?|stand for|showing|came up|on the panel)\b",
-                        re.IGNORECASE)
-RECENCY_RE = re.compile(rf"\b(last{PERIOD}|latest|most recent|recent(ly)?|previous)\b", re.IGNORECASE)
 
 
 def without_recency(question: str) -> str:
@@ -87,9 +77,6 @@ def plan_query(question: str, known_assets: set[str] | None = None) -> QueryPlan
         events=history and bool(EVENT_RE.search(question)) and not WORK_RE.search(question),
         meaning=bool(codes) and bool(MEANING_RE.search(question)),
     )
-
-
-FOLLOW_UP_RE = re.compile(r"\b(it|its|that|this|those|these|them|there|same|the one|and)\b", re.IGNORECASE)
 
 
 def contextual_query(question: str, history: Sequence[tuple[str, str]]) -> str:

@@ -16,22 +16,23 @@ import numpy as np
 
 from copilot.config import RetrievalConfig
 from copilot.qa.query import QueryPlan, plan_query, without_recency
+from copilot.qa.thresholds import THRESHOLDS
 from copilot.qa.view import IndexView, dated_on, in_scope, to_passage
 from copilot.records import Passage
 from index.records import Chunk, Hit
 from index.search import HybridIndex
 
-VOTE = 1.0  # a first place: fused scores are in these units, whichever fusion (index/search.py)
 SIDES = {"manual": ("manual", "table", "text"), "work_order": ("work_order",), "log": ("log",)}
 
 
 def side_weights(plan: QueryPlan) -> dict[str, float]:
-    """How much each kind of document counts for this question: the side it is about 1.0, the others less."""
+    """How much each kind of document counts for this question: the side it is about 1.0, the others less
+    (copilot/qa/thresholds.py)."""
     if not plan.history:
-        return {"manual": 1.0, "work_order": 0.6, "log": 0.45}
+        return dict(THRESHOLDS.manual_sides)
     if plan.events:  # "what was the reading", "when did it trip": the alarm log is the primary record
-        return {"manual": 0.6, "work_order": 0.9, "log": 1.0}
-    return {"manual": 0.6, "work_order": 1.0, "log": 0.8}
+        return dict(THRESHOLDS.event_sides)
+    return dict(THRESHOLDS.history_sides)
 
 
 class Retriever:
@@ -72,7 +73,8 @@ class Retriever:
             if recency:
                 hits = _newest_first(hits)
             for rank, hit in enumerate(hits):
-                score = weight * (hit.score + _bonus(hit.chunk, plan)) + (VOTE / (rank + 2) if recency else 0.0)
+                newest = THRESHOLDS.vote / (rank + 2) if recency else 0.0  # "last time": the newest-first order
+                score = weight * (hit.score + _bonus(hit.chunk, plan)) + newest
                 scored[hit.chunk.chunk_id] = (score, hit)
         ordered = sorted(scored.values(), key=lambda sh: (-sh[0], sh[1].chunk.chunk_id))
         seen: set[str] = set()
@@ -97,7 +99,8 @@ class Retriever:
         cosine = hit.dense if hit.dense is not None else 0.0
         if cosine >= self.cfg.min_score:
             return True
-        return hit.ranks.get("keyword", 99) <= 2 and cosine >= self.cfg.min_score - 0.1
+        return (hit.ranks.get("keyword", 99) <= THRESHOLDS.keyword_rank
+                and cosine >= self.cfg.min_score - THRESHOLDS.keyword_slack)
 
     def retrieve(self, query: str, *, asset: str | None = None,
                  k: int | None = None) -> tuple[list[Passage], list[Passage]]:
@@ -118,16 +121,17 @@ def _bonus(chunk: Chunk, plan: QueryPlan) -> float:
     bonus = 0.0
     for code in plan.codes:
         if re.search(rf"\b{code}\b", chunk.text):
-            bonus += VOTE
+            bonus += THRESHOLDS.vote
             if plan.meaning and re.search(rf"^\|?\s*{code}\s*\|", chunk.text, re.MULTILINE):
-                bonus += VOTE  # the code table row that defines it
+                bonus += THRESHOLDS.vote  # the code table row that defines it
     if dated_on(chunk, plan.dates):
-        bonus += VOTE
+        bonus += THRESHOLDS.vote
     return bonus
 
 
 def _newest_first(hits: list[Hit]) -> list[Hit]:
-    """Among records that match the question's words nearly as well as the best one, the newest first.
+    """Among records that match the question's words nearly as well as the best one (`recent_keyword_share` of its
+    keyword score), the newest first.
 
     Closeness is judged on the keyword score, which separates "PM 4000H" from "PM 2000H" where the fused rank
     cannot; hits the keyword side did not find keep their order after the close group.
@@ -137,7 +141,7 @@ def _newest_first(hits: list[Hit]) -> list[Hit]:
     best = max((h.keyword or 0.0) for h in hits)
     if best <= 0:
         return hits
-    close = [h for h in hits if (h.keyword or 0.0) >= 0.75 * best]
-    rest = [h for h in hits if (h.keyword or 0.0) < 0.75 * best]
+    close = [h for h in hits if (h.keyword or 0.0) >= THRESHOLDS.recent_keyword_share * best]
+    rest = [h for h in hits if (h.keyword or 0.0) < THRESHOLDS.recent_keyword_share * best]
     close.sort(key=lambda h: (h.chunk.date or "", h.score), reverse=True)
     return close + rest

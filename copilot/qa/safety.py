@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from copilot.qa.extractive import WARNING_RE
+from copilot.qa.lexicon import WARNING_RE
 from copilot.qa.view import IndexView
 from copilot.records import Answer
 

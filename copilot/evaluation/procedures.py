@@ -1,27 +1,28 @@
 """How completely "how do I ..." questions get the manual's steps: step recall over a QA set of procedure questions.
 
-For each answerable question the gold section's numbered steps are read from the index (`copilot.qa.procedure
-.numbered_steps` over the section's chunks), and the answer is scored by the share of those steps it gives: a step
+A procedure answer that gives two of fifteen steps cites the right section and still fails the technician, so the
+score is the share of the gold section's steps the answer gives. For each answerable question the gold section's
+numbered steps are read from the index (`copilot.qa.procedure.numbered_steps` over the section's chunks), and a step
 counts when the answer holds its first eight words (letters and digits only). Also reported: the route of each
 answer, the share citing the gold section, the share giving every step, false abstention, and for unanswerable
 questions the share abstained.
 
-    .venv/bin/python eval/procedure_steps.py [--qa eval/procedure_qa.jsonl] [--index DIR] [--no-llm] [--json]
+    copilot eval procedures [--qa eval/procedure_qa.jsonl] [--index DIR] [--no-llm] [--json]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import statistics
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from copilot import Copilot, load_config
 from copilot.evaluation import load_qa
 from copilot.qa.procedure import numbered_steps
+
+DEFAULT_QA = "eval/procedure_qa.jsonl"
 
 
 def _words(text: str) -> str:
@@ -29,12 +30,14 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def gold_steps(copilot: Copilot, source: str, section: str) -> list[str]:
+def gold_steps(copilot: Any, source: str, section: str) -> list[str]:
     chunks = [c for c in copilot.index.chunks if c.source == source and c.section == section]
     return [s.text for s in numbered_steps(chunks)]
 
 
-def evaluate(copilot: Copilot, questions: list[dict[str, Any]]) -> dict[str, Any]:
+def evaluate_procedures(path: Path, copilot: Any) -> dict[str, Any]:
+    """Step recall and the other figures above for the questions in `path`, answered by `copilot`."""
+    questions = load_qa(path)
     routes: Counter[str] = Counter()
     recall, complete, cited, abstained_answerable, abstained_unanswerable = [], 0, 0, 0, 0
     rows = []
@@ -71,30 +74,7 @@ def evaluate(copilot: Copilot, questions: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--qa", default="eval/procedure_qa.jsonl")
-    parser.add_argument("--index", default=None, help="index directory (default $COPILOT_HOME/index)")
-    parser.add_argument("--no-llm", action="store_true", help="no language model: the documents' own lines")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    overrides = {"index_dir": args.index} if args.index else {}
-    generator = None
-    if args.no_llm:
-        from copilot.generation.backends import NoModel
-
-        generator = NoModel()
-    copilot = Copilot.load(load_config(None, overrides), generator=generator)
-    result = evaluate(copilot, load_qa(Path(args.qa)))
-    if args.json:
-        print(json.dumps(result, indent=1))
-        return
-    for key, value in result.items():
-        if key != "per_question":
-            print(f"{key}: {value}")
-    for row in result["per_question"]:
-        print(f"  {row}")
-
-
-if __name__ == "__main__":
-    main()
+def format_procedures(result: Mapping[str, Any]) -> str:
+    lines = [f"{key}: {value}" for key, value in result.items() if key != "per_question"]
+    lines += [f"  {row}" for row in result["per_question"]]
+    return "\n".join(lines)
