@@ -79,7 +79,7 @@ class GenerationConfig:
 class AnomalyConfig:
     """Sensor anomaly detection: which detector, how it is fitted and calibrated, and how samples become events.
 
-    Defaults were chosen by measurement (`copilot eval anomalies`, README "Sensor anomalies"): the robust per-channel
+    Defaults were chosen by measurement (`copilot eval anomalies`, docs/anomalies.md): the robust per-channel
     detector on smoothed signals, thresholds calibrated on the normal rows (`copilot/anomaly/detectors/calibration.py`).
     """
 

@@ -21,10 +21,11 @@ class IndexConfig:
     """Chunking and embedding parameters of an index.
 
     Chunk size is counted in words. 100 words (a procedure step or a few table rows) retrieved best on the corpus
-    evaluation set, against 140, 180 and 220 (README), and leaves room for 4 passages in a small model's prompt.
+    evaluation set, against 140, 180 and 220 (docs/retrieval.md), and leaves room for 4 passages in a small model's
+    prompt.
     """
 
-    chunk_words: int = 100  # chosen by retrieval quality on corpus/eval/qa.jsonl (README, "Measured")
+    chunk_words: int = 100  # chosen by retrieval quality on corpus/eval/qa.jsonl (docs/retrieval.md)
     overlap_words: int = 20
     embedder: str = DEFAULT_EMBEDDER  # Hugging Face id or local path of a sentence-transformers model
     embed_batch_size: int = 32

@@ -3,7 +3,7 @@
 On a CPU with AVX512-BF16 or AMX-BF16 (recent Xeon and EPYC), bf16 autocast runs the matrix products at about 2.5x
 the fp32 speed while layer norms, softmax and losses stay in fp32 (autocast's own op lists). Measured on this project's
 2-core EPYC: MiniLM embeddings 3,900 -> 9,400-11,000 tokens/s with cosine >= 0.99996 to the fp32 vectors, and a LoRA
-training step on SmolLM2-135M 2.1x faster (README, "Measured" and "Fine-tuning"). On a CPU without native bf16 the
+training step on SmolLM2-135M 2.1x faster (docs/benchmarks.md, docs/finetune.md). On a CPU without native bf16 the
 same autocast is emulated and slower than fp32, so "auto" keeps fp32 there.
 
 Precisions: "auto" (bf16 where native, else fp32), "float32" (never autocast), "bfloat16" (always, even emulated).

@@ -11,9 +11,9 @@ option names and asset ids ("E103", "80-MS-2", "Z_ENDSTOP_SERVO_NR", "P-101") th
   moderately over one that a single side ranks first.
 
 On the project's own evaluation the two tie; on Marlin's documentation convex fusion finds the answer first on more
-questions (README, "Fusion"). Scores are in first-place units: a keyword side's best candidate is worth 1.0 in either
-fusion, so votes added downstream (copilot/qa/retrieval.py) mean the same in both. Metadata filters (asset, document
-type, source) apply before ranking.
+questions (docs/retrieval.md, "Fusion"). Scores are in first-place units: a keyword side's best candidate is worth
+1.0 in either fusion, so votes added downstream (copilot/qa/retrieval.py) mean the same in both. Metadata filters
+(asset, document type, source) apply before ranking.
 """
 
 from __future__ import annotations
@@ -41,12 +41,13 @@ logger = logging.getLogger(__name__)
 
 RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
 # Convex fusion: weight of each side's max-normalised score. Dense at half the keyword side: chosen on corpus/eval and
-# eval/marlin_qa.jsonl from 1.5, 1.0, 0.7 and 0.5 (README, "Fusion"); 0.5 and 0.7 were within a question or two.
+# eval/marlin_qa.jsonl from 1.5, 1.0, 0.7 and 0.5 (docs/retrieval.md, "Fusion"); 0.5 and 0.7 were within a question
+# or two.
 DENSE_WEIGHT = 0.5
 KEYWORD_WEIGHT = 1.0
 # In convex fusion a chunk's dense side is its cosine over the best candidate's plus this times its section's cosine
 # over the best section's (index/sections.py); a chunk with no section (no heading, or a log record) counts its own
-# in its place. Equal weight (README, "Section vectors").
+# in its place. Equal weight (docs/retrieval.md, "Section vectors").
 SECTION_WEIGHT = 1.0
 
 
