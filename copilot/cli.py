@@ -175,6 +175,17 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.what == "troubleshoot":
+        from copilot.evaluation.troubleshoot import DEFAULT_SET, evaluate_troubleshoot
+
+        result = evaluate_troubleshoot(Path(args.qa or DEFAULT_SET), _load_copilot(args), split=args.half,
+                                       limit=args.limit)
+        if not args.json:
+            for miss in result["misses"]:
+                print(f"  miss {miss['id']}: {miss.get('question', '')} -> {miss.get('listed')}", file=sys.stderr)
+        print(json.dumps({k: v for k, v in result.items() if k != "misses" or args.json},
+                         indent=None if args.json else 1))
+        return 0
     if args.what == "procedures":
         from copilot.evaluation.procedures import DEFAULT_QA, evaluate_procedures, format_procedures
 
@@ -326,13 +337,16 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", parents=[common, model], help="evaluate retrieval, answers or normalisation, "
                        "or calibrate the abstention thresholds")
-    p.add_argument("what", choices=["retrieval", "normalisation", "qa", "anomalies", "calibrate", "procedures"],
+    p.add_argument("what", choices=["retrieval", "normalisation", "qa", "anomalies", "calibrate", "procedures",
+                                     "troubleshoot"],
                    help="what to evaluate (calibrate: fit the answerability thresholds; procedures: step recall)")
     p.add_argument("--qa", help="evaluation questions (JSONL; default corpus/eval/qa.jsonl, and "
                    "eval/procedure_qa.jsonl for `eval procedures`)")
     p.add_argument("--maintnorm", default="../shared/data/work_orders/maintnorm",
                    help="MaintNorm folder (for `eval normalisation`)")
     p.add_argument("--split", default="test", choices=["train", "val", "test"], help="MaintNorm split")
+    p.add_argument("--half", default="all", choices=["dev", "test", "all"],
+                   help="troubleshoot: the development half (thresholds are chosen on it), the test half, or all")
     p.add_argument("--skab", metavar="DIR", help="SKAB folder (for `eval anomalies`; default ../shared/data/skab)")
     p.add_argument("--limit", type=int, help="only the first N questions (for `eval qa`)")
     p.add_argument("--write", action="store_true", help="write the fitted thresholds into copilot/qa/thresholds.py "

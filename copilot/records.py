@@ -55,6 +55,22 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class TroubleCause:
+    """One ranked likely cause of a symptom: what to check first, the citations of its row, and the asset's history."""
+
+    cause: str
+    check: str  # the document's first check, or its remedy
+    citations: tuple[int, ...]  # numbers of the Answer's citations that hold this cause's row
+    evidence: str = ""  # "3 of the 4 work orders on P-101 with this symptom found it"
+    evidence_citations: tuple[int, ...] = ()  # the work orders counted in `evidence`
+    kind: str = "table"  # where the row came from: table | fault_code | fmea | section | figure | page
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cause": self.cause, "check": self.check, "citations": list(self.citations),
+                "evidence": self.evidence, "evidence_citations": list(self.evidence_citations), "kind": self.kind}
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `Copilot.ask` returns: text with [n] markers, checked citations, and how it was made."""
 
@@ -65,8 +81,9 @@ class Answer:
     abstained: bool = False
     unsupported: tuple[str, ...] = ()  # answer sentences (or numbers) no cited passage supports
     safety: tuple[str, ...] = ()  # warnings carried by the cited procedures, shown first
-    route: str = "rag"  # rag | extractive | procedure | fault_code | count | abstain
+    route: str = "rag"  # rag | extractive | procedure | fault_code | count | troubleshoot | abstain
     timings: dict[str, float] = field(default_factory=dict)
+    causes: tuple[TroubleCause, ...] = ()  # the troubleshoot route's ranked likely causes
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `copilot ask --json`."""
@@ -84,6 +101,7 @@ class Answer:
                 for p in self.passages
             ],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "causes": [c.to_dict() for c in self.causes],
         }
 
 

@@ -27,6 +27,7 @@ from index.loaders import Skipped, discover, load_document
 from index.manifest import FileEntry, Manifest
 from index.records import Chunk
 from index.sections import SectionVectors, embed_sections
+from index.troubleshooting import TroubleRow, TroubleTable, embed_rows, extract_rows
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -170,6 +171,7 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
         names = {e.path: k for k, e in old_files.items() if k not in superseded}
 
         new_chunks: dict[str, list[Chunk]] = {}
+        new_rows: dict[str, list[TroubleRow]] = {}
         entries: dict[str, FileEntry] = {}
         seen: set[str] = set()
         for file, rel, sha in work:
@@ -195,6 +197,7 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
                 report.failed.append(Skipped(str(file), "no text found in file"))
                 continue
             new_chunks[key] = chunks
+            new_rows[key] = extract_rows(doc, chunks, key)
             entries[key] = FileEntry(rel, sha, file.stat().st_size, [c.chunk_id for c in chunks], doc.doc_type)
             (report.updated if previous else report.added).append(rel)
         seen.update(str(Path(f.path).resolve()) for f in report.failed)  # unreadable now: keep what it had
@@ -205,7 +208,7 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
             report.total_chunks = manifest.chunk_count if manifest else 0
             report.seconds = time.perf_counter() - started
             return report
-        _write_generation(index_dir, old_gen, manifest, old_files, gone, new_chunks, entries, report,
+        _write_generation(index_dir, old_gen, manifest, old_files, gone, new_chunks, new_rows, entries, report,
                           make_embedder, cfg, progress)
     report.seconds = time.perf_counter() - started
     return report
@@ -213,8 +216,8 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
 
 def _write_generation(index_dir: Path, old_gen: Path | None, manifest: Manifest | None,
                       old_files: dict[str, FileEntry], gone: list[str], new_chunks: dict[str, list[Chunk]],
-                      entries: dict[str, FileEntry], report: UpdateReport, make_embedder: EmbedderFactory,
-                      cfg: IndexConfig, progress: bool) -> None:
+                      new_rows: dict[str, list[TroubleRow]], entries: dict[str, FileEntry], report: UpdateReport,
+                      make_embedder: EmbedderFactory, cfg: IndexConfig, progress: bool) -> None:
     from index.embeddings import embedding_dimension
 
     embedder = make_embedder()
@@ -244,11 +247,18 @@ def _write_generation(index_dir: Path, old_gen: Path | None, manifest: Manifest 
     report.chunks_embedded = len(to_embed)
     report.total_chunks = len(kept) + len(fresh)
     sections = embed_sections(kept + fresh, embedder, SectionVectors.load(old_gen) if old_gen is not None else None)
+    # Troubleshooting rows: a changed or removed file's rows are replaced whole, the others kept with their vectors.
+    old_rows = TroubleTable.load(old_gen) if old_gen is not None else None
+    replaced = set(new_chunks) | set(gone)
+    rows = [r for r in (old_rows.rows if old_rows else ()) if r.file not in replaced]
+    rows += [r for key in new_chunks for r in new_rows.get(key, ())]
+    troubles = embed_rows(rows, embedder, old_rows)
 
     gen = layout.new_generation(index_dir)
     try:
         store.save_store(vectors, gen)
         sections.save(gen)
+        troubles.save(gen)
         with open(gen / CHUNKS_FILE, "w", encoding="utf-8") as handle:
             for chunk in kept + fresh:
                 handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")

@@ -33,6 +33,7 @@ from index.manifest import Manifest
 from index.normalize import tokenize, tokenize_query
 from index.records import Chunk, Hit
 from index.sections import SectionVectors, embed_sections, section_path
+from index.troubleshooting import TroubleTable
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -55,7 +56,8 @@ class HybridIndex:
     """A loaded index: chunks, their FAISS vectors and a BM25 index, searchable with filters."""
 
     def __init__(self, chunks: list[Chunk], vectors: Any, embedder: Embeddings, manifest: Manifest,
-                 location: Path | None = None, sections: SectionVectors | None = None) -> None:
+                 location: Path | None = None, sections: SectionVectors | None = None,
+                 troubles: TroubleTable | None = None) -> None:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
@@ -78,6 +80,8 @@ class HybridIndex:
         self.sections = sections if sections is not None else embed_sections(chunks, embedder)
         section_row = self.sections.row_of()
         self._section_of_position = np.array([section_row.get(section_path(c), -1) for c in chunks], dtype=np.int64)
+        # troubleshooting rows (index/troubleshooting.py); an index written before they were extracted has none
+        self.troubles = troubles if troubles is not None else TroubleTable((), np.zeros((0, 0), dtype=np.float32))
         self._query_cache: dict[str, np.ndarray] = {}
         self.bm25 = bm25s.BM25()
         tokens = [tokenize(c.context_text) or ["_empty_"] for c in chunks]
@@ -100,7 +104,12 @@ class HybridIndex:
         if sections is None:
             logger.warning("%s was built before section headings were embedded: embedding them now; run "
                            "`copilot index sync PATH...` once to store them", index_dir)
-        return cls(read_chunks(gen), store.load_store(gen, embedder), embedder, manifest, index_dir, sections)
+        troubles = TroubleTable.load(gen)
+        if troubles is None:
+            logger.warning("%s was built before troubleshooting rows were extracted: run `copilot index sync PATH...` "
+                           "once so symptom questions can use them", index_dir)
+        return cls(read_chunks(gen), store.load_store(gen, embedder), embedder, manifest, index_dir, sections,
+                   troubles)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -245,6 +254,8 @@ class HybridIndex:
             "chunks": len(self.chunks),
             "chunks_by_type": by_type,
             "sections": len(self.sections.paths),
+            "troubleshooting_rows": len(self.troubles.rows),
+            "troubleshooting_rows_by_source": self.troubles.counts(),
             "skipped": self.manifest.skipped,
             "updated": self.manifest.updated,
         }

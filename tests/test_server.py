@@ -57,7 +57,7 @@ def test_ask_returns_the_json_of_copilot_ask(api, tiny_corpus, tmp_path, capsys,
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"question", "answer", "abstained", "citations", "unsupported", "safety", "route",
-                         "passages", "timings"}
+                         "passages", "timings", "causes"}
     assert body["citations"][0]["source"] == "pump_manual.md" and not body["abstained"]
     # The CLI on the same index with the same scripted model prints the same record.
     from tests.fakes import ScriptedGenerator

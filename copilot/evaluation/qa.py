@@ -32,7 +32,7 @@ def bad_numbers(answer: Answer, by_id: dict[str, Chunk]) -> set[str]:
         return set()
     # Safety banners are quoted verbatim from the cited sections (not from the cited chunk itself): not claims.
     body = "\n".join(line for line in answer.text.splitlines() if not line.startswith("⚠"))
-    text = re.sub(r"\[\d+\]", "", body)
+    text = re.sub(r"\[\d+\]", "", re.sub(r"(?m)^\s*\d{1,2}\.\s", "", body))  # a list's own numbering is no claim
     # a cited section named by its number ("The steps of 6.5 Aligning the coupling:") is a reference, not a claim
     cited = " ".join(f"{c.section or ''}\n{c.text}" for c in _cited_chunks(answer, by_id))
     return numbers_in(text) - numbers_in(answer.question) - numbers_in(cited)

@@ -205,3 +205,52 @@ OPPOSITES: tuple[frozenset[str], ...] = tuple(frozenset(g.split()) for g in (
 NEGATIONS = frozenset("not never cannot can't don't doesn't isn't mustn't shouldn't won't".split())
 # Words between a negation and the word it negates ("not to be", "never have").
 AUXILIARIES = frozenset("be been being to the a an ever have has yet".split())
+
+# -- symptoms: a technician describing what the machine does, in their own words (troubleshoot.py) ----------------
+# What a symptom sounds like: noises, movement, leaks, heat, trips, failures to start or act, readings off.
+SYMPTOM_RE = re.compile(
+    r"\b(scream\w*|squeal\w*|squeak\w*|whin\w*|howl\w*|grind\w*|rattl\w*|knock\w*|bang\w*|chatter\w*|crackl\w*|"
+    r"nois\w*|loud|vibrat\w*|shak\w*|shudder\w*|wobbl\w*|bounc\w*|hunt\w*|surg\w*|swing\w*|fluctuat\w*|erratic|"
+    r"jump\w*|unstable|leak\w*|weep\w*|drip\w*|seep\w*|spray\w*|smok\w*|smell\w*|overheat\w*|runs? hot|hot|"
+    r"too warm|cook\w*|trip\w*|shut\w* (itself )?down|cuts? out|stall\w*|slow\w*|sluggish|stuck|jam\w*|seiz\w*|"
+    r"slip\w*|won'?t|wont|will not|doesn'?t|does not|can'?t|cannot|fail\w*|no (flow|delivery|pressure|start|heat|"
+    r"output|power|air|display|response)|low (flow|pressure|power|output|oil|level)|high (temp\w*|pressure|"
+    r"vibration|current|amps)|not (starting|running|working|heating|cooling|turning|pumping|moving|holding)|"
+    r"dead|blank|glitch\w*|garbage|artifacts?|flicker\w*|intermittent\w*|keeps?|again|rough|misfir\w*|backfir\w*|"
+    r"alarm\w*|fault\w*|problem|issue|wrong|overload\w*|popping|shredd\w*|fray\w*|metal|drops?|dropping|losing|"
+    r"lost|can'?t hold|nothing|zero|barely|squish\w*|swollen|soggy|fouled|dirty|wear\w*|worn|smok\w*|"
+    r"lock(s|ed)? out|dropped|falling|rising|creep\w*|climb\w*|sag\w*|noisy|rough|melt\w*|burnt|"
+    r"(pressure|temp\w*|current|amps|vibration|level|flow|speed) (is |too |very |way )?(high|low|up|down))\b",
+    re.IGNORECASE)
+# How a symptom question asks: what to check, what is wrong, why it does that.
+SYMPTOM_ASK_RE = re.compile(
+    r"\b(what (do|should|would|can|could|did|must) (i|we|you)\b|what to (check|look|do)|where (do|should) (i|we) "
+    r"(start|look)|what could (be|cause)|what (might|may) (be|cause)|what'?s (wrong|causing|going on|up)|what is "
+    r"(wrong|causing|going on)|what causes|cause[sd]? (of|this|that|it)|likely cause|why\b|how come|what now|"
+    r"what else|what gives|coming from|diagnos\w*|troubleshoot\w*|(any )?(ideas|thoughts)\b|help)", re.IGNORECASE)
+# A question after a value or a limit, though it names a symptom ("it's dripping - how much leakage is ok?").
+VALUE_ASK_RE = re.compile(r"\b(how (much|many|long|often|far|tight)|is (that|it|this) (ok|okay|normal|acceptable|"
+                          r"within)|what (\w+ )?(limit|grade|setting|setpoint|pressure should|should it (be|have)))\b",
+                          re.IGNORECASE)
+# A clause naming recent work on the machine ("after a seal change", "since the filter was replaced").
+RECENT_WORK_RE = re.compile(r"\b(?:after|since|following|ever since)\b\s+(.{3,60}?)(?=[,.;?!]|\band\b|$)",
+                            re.IGNORECASE)
+# Technician symptom words -> the words troubleshooting tables use (query side only; index/normalize.py has the
+# shorthand both sides share). Checked against the corpus tables and the Marlin and FAA troubleshooting pages.
+SYMPTOM_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "screaming": ("noise", "cavitation"), "screeching": ("noise",), "squealing": ("noise", "squeal", "slip"),
+    "squeaking": ("noise",), "whining": ("noise",), "howling": ("noise",), "grinding": ("noise", "bearing"),
+    "rattling": ("noise", "loose"), "knocking": ("noise", "knock"), "banging": ("noise", "hammer"),
+    "chattering": ("noise", "chatter"), "gravel": ("crackling", "noise", "cavitation"), "loud": ("noise",),
+    "noisy": ("noise",), "shaking": ("vibration",), "shakes": ("vibration",), "shuddering": ("vibration",),
+    "wobbling": ("vibration", "runout"), "vibrating": ("vibration",), "bouncing": ("erratic", "fluctuating"),
+    "hunting": ("erratic", "fluctuating", "hunting"), "swinging": ("erratic", "fluctuating"),
+    "jumping": ("erratic", "fluctuating"), "surging": ("erratic", "surge"), "unstable": ("erratic", "fluctuating"),
+    "weeping": ("leak",), "dripping": ("leak",), "seeping": ("leak",), "spraying": ("leak",), "leaking": ("leak",),
+    "puddle": ("leak",), "overheating": ("high", "temperature", "hot"), "hot": ("high", "temperature"),
+    "warm": ("high", "temperature"), "cooking": ("high", "temperature"), "tripping": ("trip", "alarm"),
+    "trips": ("trip", "alarm"), "keeps": ("repeated",), "dies": ("stops", "trip"), "quits": ("stops", "trip"),
+    "won't": ("fails", "not"), "wont": ("fails", "not"), "catch": ("start",), "fire": ("start", "ignition"),
+    "crank": ("start", "turn"), "smoking": ("smoke",), "stinks": ("smell",), "sluggish": ("slow",),
+    "jammed": ("stuck", "jam"), "seized": ("stuck", "seized"), "slipping": ("slip",), "blank": ("display", "no"),
+}

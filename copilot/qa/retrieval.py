@@ -41,7 +41,8 @@ class Retriever:
     def __init__(self, index: HybridIndex, cfg: RetrievalConfig) -> None:
         self.index = index
         self.cfg = cfg
-        self.view = IndexView(index.chunks, index.idf)  # what the answer routes read (copilot/qa/view.py)
+        # what the answer routes read of the index (copilot/qa/view.py)
+        self.view = IndexView(index.chunks, index.idf, index.troubles, index.embed_query)
         self.known_assets = {a for c in index.chunks for a in c.assets}
         self._scope_masks: dict[frozenset[str], np.ndarray] = {}
 

@@ -5,6 +5,9 @@
 - `count`: "how many ..." over the records is counted by the copilot, each record counted cited.
 After retrieval:
 - `coverage_gap`: the question names an asset or a date the documents have nothing on -> abstain, saying so;
+- `troubleshoot`: a symptom in the technician's words -> the ranked likely causes from the documents'
+  troubleshooting rows, each with its first check and the asset's work orders that found it; or, when no row
+  explains it, abstain naming the nearest troubleshooting section;
 - `nothing_relevant`: no passage clears the relevance floor -> abstain, naming the nearest sources;
 - `not_stated`: the passages are on topic but do not state what is asked (answerability) -> abstain, saying why;
 - `procedure_steps`: "how do I ..." whose retrieved section holds the manual's numbered steps -> those steps, cited;
@@ -19,19 +22,21 @@ from __future__ import annotations
 import time
 from collections.abc import Generator as Gen
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from copilot.config import GenerationConfig
 from copilot.generation import prompts
 from copilot.generation.backends import Generator, NoModel
 from copilot.qa import answerability, citations, extractive, procedure
+from copilot.qa import troubleshoot as troubleshooting
 from copilot.qa.counting import count_records, describe, listing_line
 from copilot.qa.query import QueryPlan
 from copilot.qa.thresholds import THRESHOLDS
 from copilot.qa.view import IndexView, to_passage
-from copilot.records import Answer, Citation, Passage
+from copilot.records import Answer, Citation, Passage, TroubleCause
 from index.normalize import tokenize
-from index.records import Hit
+from index.records import Chunk, Hit
+from index.troubleshooting import TroubleRow
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,11 @@ def fault_code(q: Question) -> Answer | None:
         return None
     text = " ".join(f"{row} [{n}]." for n, (row, _) in enumerate(found, 1))
     cites = tuple(citation(n, p, row) for n, (row, p) in enumerate(found, 1))
-    return Answer(q.text, text, cites, tuple(p for _, p in found), route="fault_code")
+    causes = tuple(TroubleCause(r.cause, troubleshooting.first_check(r), (n,), kind="fault_code")
+                   for n, (row, _) in enumerate(found, 1) for r in q.view.troubles.rows
+                   if r.kind == "fault_code" and r.symptom.split()[:1] == [c for c in q.plan.codes if c in row][:1]
+                   and r.cause in row)
+    return Answer(q.text, text, cites, tuple(p for _, p in found), route="fault_code", causes=causes)
 
 
 def count(q: Question) -> Answer | None:
@@ -104,6 +113,71 @@ def coverage_gap(q: Question, ev: Evidence) -> Answer | None:
         scope = f" for {', '.join(plan.assets)}" if plan.assets else ""
         return abstain(q, ev.nearest, f"no records dated {', '.join(plan.dates)}{scope}")
     return None
+
+
+def troubleshoot(q: Question, ev: Evidence) -> Answer | None:
+    """A symptom: the likely causes its troubleshooting rows give, best first, each with its first check, cited to
+    its row, and the named asset's work orders that found it, counted and cited (copilot/qa/troubleshoot.py)."""
+    if not troubleshooting.is_symptom_question(q.search, q.plan):
+        return None
+    found = troubleshooting.diagnose(q.search, q.plan, q.view)
+    if not troubleshooting.said_as_symptom(q.search, found):
+        return None
+    if not found.causes:
+        near = found.nearest
+        chunk = q.view.chunk(near.row.chunk_id) if near is not None else None
+        shown: tuple[Passage, ...] = ((to_passage(1, Hit(chunk, 0.0, near.dense)),)
+                                      if chunk is not None and near is not None else ())
+        shown += tuple(replace(p, n=len(shown) + i) for i, p in enumerate(ev.nearest[:2], 1))
+        where = f" (nearest: {near.row.source}, {near.row.section or near.row.page})" if near is not None else ""
+        return abstain(q, shown, f"no troubleshooting row explains this symptom{where}")
+    passages: list[Passage] = []
+    numbers: dict[str, int] = {}
+    cites: list[Citation] = []
+
+    def cite(row: TroubleRow, quote: str, chunk: Chunk | None = None) -> tuple[int, ...]:
+        chunk = chunk or q.view.chunk(row.chunk_id)
+        if chunk is None:
+            return ()
+        if chunk.chunk_id not in numbers:
+            numbers[chunk.chunk_id] = len(passages) + 1
+            passages.append(to_passage(len(passages) + 1, Hit(chunk, 0.0, 1.0)))
+        n = numbers[chunk.chunk_id]
+        if all(c.n != n for c in cites):
+            cites.append(citation(n, passages[n - 1], quote))
+        return (n,)
+
+    causes: list[TroubleCause] = []
+    lines = ["Likely causes, most likely first:"]
+    for i, ranked in enumerate(found.causes):
+        row = ranked.row
+        check = troubleshooting.first_check(row)
+        check = "" if check == row.cause else check
+        numbered = cite(row, " | ".join(x for x in (row.symptom[:200], row.cause, check) if x))
+        if row.see:  # an FMEA row names the manual section that describes the repair: cite it too
+            section = q.view.section_chunk(row.see, f"{row.symptom} {row.cause} {row.remedy}")
+            numbered += cite(row, row.remedy or row.cause, section) if section is not None else ()
+        history = found.evidence.get(i, ())
+        history_numbers = tuple(n for wo in history for n in cite(wo, f"{wo.symptom} | {wo.cause}"))
+        evidence = troubleshooting.evidence_line(history, found.history, q.plan.assets)
+        marks = "".join(f"[{n}]" for n in numbered)
+        line = f"{i + 1}. {troubleshooting.brief(row.cause)}" + (f". First check: {troubleshooting.brief(check)}"
+                                                                  if check else "")
+        line += f" {marks}." if marks else "."
+        if evidence:
+            line += f" {evidence} " + "".join(f"[{n}]" for n in history_numbers) + "."
+        lines.append(line)
+        causes.append(TroubleCause(row.cause, check, numbered, evidence, history_numbers, row.kind))
+    verdict = ev.verdict  # the manual line retrieval found for the question, when the rows' chunks do not hold it
+    if verdict is not None and verdict.passage is not None and verdict.line and verdict.passage.chunk_id not in numbers:
+        chunk = q.view.chunk(verdict.passage.chunk_id)
+        if chunk is not None:
+            marks = "".join(f"[{n}]" for n in cite(found.causes[0].row, verdict.line, chunk))
+            lines.append(f"Also in the documents: {troubleshooting.brief(verdict.line, 300)} {marks}.")
+    counted = [c.evidence for c in causes if c.evidence]
+    note = tuple(f"{e}: counted by the copilot over the work orders cited, not stated in any document" for e in counted)
+    return Answer(q.text, "\n".join(lines), tuple(sorted(cites, key=lambda c: c.n)), tuple(passages),
+                  route="troubleshoot", unsupported=note, causes=tuple(causes))
 
 
 def nothing_relevant(q: Question, ev: Evidence) -> Answer | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from copilot.config import GenerationConfig
 from copilot.generation.backends import Generator
@@ -38,8 +39,8 @@ def stream_answer(question: str, retriever: Retriever, generator: Generator, cfg
         passages, nearest = retriever.retrieve(search, asset=asset)
         q.timings["retrieve_s"] = time.perf_counter() - q.started
         ev = routes.Evidence(tuple(passages), tuple(nearest), routes.assess(q, passages) if passages else None)
-        answer = (routes.coverage_gap(q, ev) or routes.nothing_relevant(q, ev) or routes.not_stated(q, ev)
-                  or routes.procedure_steps(q, ev))
+        answer = (routes.coverage_gap(q, ev) or routes.troubleshoot(q, ev) or routes.nothing_relevant(q, ev)
+                  or routes.not_stated(q, ev) or routes.procedure_steps(q, ev))
         if answer is None:
             reply = yield from routes.model_reply(q, ev, generator, cfg, history)
             drafted = isinstance(reply, routes.Draft)
@@ -52,8 +53,7 @@ def finish(q: routes.Question, answer: Answer, drafted: bool) -> Iterator[str | 
     """Time the answer, put its safety notices first, and show its text unless the model already streamed it."""
     q.timings["total_s"] = time.perf_counter() - q.started
     final = answer if answer.route in QUIET else with_safety(answer, q.view)
-    final = Answer(final.question, final.text, final.citations, final.passages, final.abstained, final.unsupported,
-                   final.safety, final.route, q.timings)
+    final = replace(final, timings=q.timings)
     if drafted and not final.abstained:  # the documents' lines replace a draft the UI has shown
         yield "\n" + answer.text
     elif final.route not in ("abstain", "rag"):

@@ -87,4 +87,30 @@ class Thresholds:
     keyword_slack: float = 0.1
 
 
+    # -- troubleshooting (copilot/qa/troubleshoot.py): a symptom matched against the troubleshooting rows -------------
+    # A row's score is troubleshoot_dense x the cosine of its symptom text to the question plus troubleshoot_keyword x
+    # the idf-weighted share of the question's words (symptom words mapped) the row says; words of a "recent work"
+    # clause found in its cause or remedy add troubleshoot_recent_work. Below troubleshoot_floor nothing explains the
+    # symptom. Chosen on the development half of eval/troubleshoot_qa.jsonl (docs/troubleshooting.md).
+    troubleshoot_dense: float = 1.0
+    troubleshoot_keyword: float = 0.6
+    troubleshoot_recent_work: float = 0.15
+    troubleshoot_floor: float = 0.50
+    # A diagnosis question in none of the symptom words of lexicon.SYMPTOM_RE is a symptom question when a row's
+    # symptom is this close in meaning (else another route answers it). Chosen with corpus/eval/qa.jsonl held: its
+    # look-ups asked as "what should I ..." stay with the other routes.
+    troubleshoot_unsaid_dense: float = 0.55
+    # At least troubleshoot_min_causes causes are listed, more while within troubleshoot_share of the best score, at
+    # most troubleshoot_max_causes. Set by hand for a list a technician scans on a phone.
+    troubleshoot_min_causes: int = 3
+    troubleshoot_max_causes: int = 5
+    troubleshoot_share: float = 0.9
+    # The named asset's work orders count as evidence when they match the symptom within troubleshoot_history_share
+    # of the best row's score; a work order found a cause when troubleshoot_cause_overlap of one of the cause's terms
+    # is in its recorded cause. Each such work order adds troubleshoot_history_vote x its share of the asset's
+    # matching history to that cause's score.
+    troubleshoot_history_share: float = 0.7
+    troubleshoot_cause_overlap: float = 0.5
+    troubleshoot_history_vote: float = 0.3
+
 THRESHOLDS = Thresholds()

@@ -8,13 +8,17 @@ Built once per index by the `Retriever`; the section look-ups are mapped on firs
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from functools import cached_property
+
+import numpy as np
 
 from copilot.qa import extractive
 from copilot.records import Passage
+from index.normalize import tokenize
 from index.records import Chunk, Hit
+from index.troubleshooting import TroubleTable
 
 RECORD_TYPES = ("work_order", "log")
 MANUAL_TYPES = ("manual", "table", "text")
@@ -26,6 +30,19 @@ class IndexView:
 
     chunks: Sequence[Chunk]  # in index (document) order
     idf: Mapping[str, float]  # keyword idf of every token in the index
+    troubles: TroubleTable = field(default_factory=lambda: TroubleTable((), np.zeros((0, 0), dtype=np.float32)))
+    embed: Callable[[str], np.ndarray] | None = None  # the index's query embedder (cached), for matching rows
+
+    @cached_property
+    def asset_types(self) -> dict[str, str]:
+        """Asset id -> its type, as the work orders record it ("P-101" -> "centrifugal_pump")."""
+        types: dict[str, str] = {}
+        for chunk in self.records:
+            kind = chunk.fields.get("asset_type")
+            for asset in chunk.assets:
+                if kind:
+                    types.setdefault(asset, kind)
+        return types
 
     @cached_property
     def records(self) -> tuple[Chunk, ...]:
@@ -62,6 +79,16 @@ class IndexView:
         """The texts of every chunk in the given (source, section) pairs, in index order."""
         positions = sorted(p for key in sections for p in self._positions_of_section.get(key, ()))
         return [self.chunks[p].text for p in positions]
+
+    def section_chunk(self, reference: str, words: str) -> Chunk | None:
+        """The chunk of a referenced manual section ("pump.md#6.6") that shares most words with `words`."""
+        source, _, number = reference.partition("#")
+        if not number:
+            return None
+        wanted = set(tokenize(words))
+        found = [c for c in self.chunks if c.source == source and c.section
+                 and (c.section == number or c.section.startswith(f"{number} "))]
+        return max(found, key=lambda c: len(wanted & set(tokenize(c.text))), default=None)
 
     def code_rows(self, codes: Sequence[str], assets: Sequence[str] = ()) -> list[tuple[str, Passage]]:
         """For each code, its defining fault-code table row, from the named assets' manuals when assets are named."""

@@ -90,6 +90,8 @@ def answer_html(answer: Answer) -> str:
         parts.append(f'<div class="cp-safety" role="alert">{items}</div>')
     shown = answer.unsupported if answer.route == "rag" else ()
     body, elsewhere = _body(text, shown)
+    if answer.causes:  # a ranked list to scan on a phone, each cause opening onto its source
+        body = causes_html(answer)
     parts.append(f'<div class="cp-answer{" cp-abstained" if answer.abstained else ""}">{body}</div>')
     for sentence in elsewhere:
         parts.append(f'<div class="cp-unsupported-note">⚠ Not supported by the cited documents: '
@@ -111,6 +113,26 @@ def answer_html(answer: Answer) -> str:
         parts.append(f'<div class="cp-sources cp-nearest"><div class="cp-sources-title">Nearest sources (they do '
                      f"not answer the question)</div>{rows}</div>")
     return "".join(parts)
+
+
+def causes_html(answer: Answer) -> str:
+    """The troubleshoot route's likely causes, most likely first: the cause and its first check on one line, the
+    asset's history under it, and its cited rows behind a tap."""
+    by_n = {c.n: c for c in answer.citations}
+    items = []
+    for cause in answer.causes:
+        check = f'<div class="cp-check">First check: {html.escape(cause.check)}</div>' if cause.check else ""
+        history = f'<div class="cp-evidence">{html.escape(cause.evidence)}</div>' if cause.evidence else ""
+        sources = "".join(
+            source_html(c.n, c.source, c.section, c.page, c.quote,
+                        getattr(_passage_for(c, answer.passages), "text", None), page_label=c.page_label)
+            for n in (*cause.citations, *cause.evidence_citations) if (c := by_n.get(n)) is not None)
+        marks = "".join(f"[{n}]" for n in cause.citations)
+        items.append(f"<li><details><summary><b>{html.escape(cause.cause)}</b> {marks}{check}{history}</summary>"
+                     f"{sources}</details></li>")
+    also = [line for line in answer.text.splitlines() if line.startswith("Also in the documents:")]
+    extra = "".join(f"<p>{_mark_citations(html.escape(line))}</p>" for line in also)
+    return f'<div>Likely causes, most likely first:</div><ol class="cp-causes">{"".join(items)}</ol>{extra}'
 
 
 def draft_html(text: str) -> str:

@@ -16,6 +16,11 @@ mark.cp-unsupported { background: #fff3c4; border-bottom: 3px dashed #b7791f; co
 .cp-unsupported-note, .cp-note { background: #fff8e1; border-left: 6px solid #b7791f; padding: 6px 10px;
   margin: 6px 0; border-radius: 4px; font-size: 0.92em; }
 .cp-error { background: #fde8e8; border-left: 6px solid #c81e1e; padding: 8px 12px; border-radius: 4px; }
+.cp-causes { padding-left: 1.4em; margin: 6px 0; }
+.cp-causes > li { margin: 6px 0; }
+.cp-causes summary { cursor: pointer; min-height: 44px; }
+.cp-check { font-size: 0.95em; color: #0f172a; }
+.cp-evidence { font-size: 0.85em; color: #475569; }
 .cp-sources { margin-top: 8px; border-top: 1px solid #cbd5e1; padding-top: 6px; }
 .cp-sources-title { font-size: 0.85em; color: #475569; margin-bottom: 4px; }
 details.cp-source { border: 1px solid #cbd5e1; border-radius: 8px; margin: 6px 0; background: #f8fafc; }

@@ -1,0 +1,210 @@
+"""Troubleshooting rows read out of documents at index time, and the route that ranks them for a symptom question."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from copilot import Copilot, load_config
+from copilot.generation.backends import NoModel
+from copilot.qa import troubleshoot
+from copilot.qa.query import plan_query
+from index import IndexConfig, build_index, sync_index
+from index.chunking import split_document
+from index.records import Block, Document
+from index.search import HybridIndex
+from index.troubleshooting import TroubleTable, extract_rows, item_role
+from tests.fakes import HashingEmbedder
+
+TROUBLESHOOTING_MD = """# Testco TP-50 Pump Manual: troubleshooting
+
+| Field | Value |
+|-------|-------|
+| Applies to | P-901, P-902 |
+
+## 8 Troubleshooting
+
+| Symptom | Probable cause | Corrective action |
+|---------|----------------|-------------------|
+| Crackling noise, low suction pressure, erratic flow | Cavitation: blocked strainer, low tank level | Clean strainer (6.7) |
+| High axial vibration after coupling work | Misalignment or soft foot | Realign (6.5) |
+| Visible seal leak | Worn seal faces | Replace seal (6.3) |
+
+## 9 Alarm codes
+
+| Code | Alarm text | Meaning | Probable cause | Action |
+|------|------------|---------|----------------|--------|
+| E104 | LOW SUCTION PRESSURE | Suction at 0.5 bar | Blocked strainer | Clean strainer (6.7) |
+"""
+
+
+def _document(text: str, source: str = "manual.pdf", page: int | None = 4,
+              headings: tuple[str, ...] = ("Manual",)) -> Document:
+    return Document(source, source, "manual", (Block(text, page, headings),))
+
+
+def _rows(doc: Document):  # type: ignore[no-untyped-def]
+    return extract_rows(doc, split_document(doc, IndexConfig(embedder="fake")), "key")
+
+
+def test_a_markdown_troubleshooting_table_and_a_fault_code_table_give_one_row_each_cited_to_its_chunk(
+        tmp_path: Path) -> None:
+    from index.loaders import load_document
+
+    path = tmp_path / "tp50-troubleshooting.md"
+    path.write_text(TROUBLESHOOTING_MD, encoding="utf-8")
+    doc = load_document(path, path.name, None)
+    chunks = split_document(doc, IndexConfig(embedder="fake"))
+    rows = extract_rows(doc, chunks, str(path))
+    assert [(r.kind, r.cause) for r in rows] == [
+        ("table", "Cavitation: blocked strainer, low tank level"), ("table", "Misalignment or soft foot"),
+        ("table", "Worn seal faces"), ("fault_code", "Blocked strainer")]
+    assert rows[1].symptom == "High axial vibration after coupling work" and rows[1].remedy == "Realign (6.5)"
+    assert rows[3].symptom == "E104 LOW SUCTION PRESSURE Suction at 0.5 bar"
+    ids = {c.chunk_id for c in chunks}
+    assert all(r.chunk_id in ids and r.file == str(path) for r in rows)
+    assert rows[0].section == "8 Troubleshooting" and rows[3].section == "9 Alarm codes"
+
+
+def test_a_pdf_table_that_kept_its_pipes_joins_wrapped_rows_back() -> None:
+    text = ("Symptom | Probable cause | Corrective action\n"
+            "Stack temperature 20 K above baseline | Fireside tube fouling, poor combustion | Clean\n"
+            "tubes (6.3); check combustion (6.5)\n"
+            "Level rising above 70 % | Valve stuck open | Check valve (6.7)")
+    rows = _rows(_document(text))
+    assert [(r.symptom, r.cause, r.remedy) for r in rows] == [
+        ("Stack temperature 20 K above baseline", "Fireside tube fouling, poor combustion",
+         "Clean tubes (6.3); check combustion (6.5)"),
+        ("Level rising above 70 %", "Valve stuck open", "Check valve (6.7)")]
+    assert all(r.page == 4 for r in rows)
+
+
+def test_an_interleaved_pdf_figure_pairs_causes_checks_and_remedies_by_position() -> None:
+    """The FAA handbook's starter figure as extracted: troubles, then remedies, then checks, then causes."""
+    text = ("Small Aircraft Troubleshooting Procedures Starter drags Probable Cause Isolation Procedure Remedy "
+            "Starter will not operate ? Repair circuit. ? Charge or replace battery. ? Check master circuit. "
+            "? Remove starter and check the brushes. ? Defective master switch or circuit. ? Low battery. "
+            "Figure 5-13. Small aircraft troubleshooting procedures. Gas turbine engines are started by ...")
+    rows = _rows(_document(text))
+    assert [(r.cause, r.check, r.remedy) for r in rows] == [
+        ("Defective master switch or circuit.", "Check master circuit.", "Repair circuit."),
+        ("Low battery.", "Remove starter and check the brushes.", "Charge or replace battery.")]
+    assert all(r.kind == "figure" and "Starter will not operate" in r.symptom for r in rows)
+    assert item_role("Remove starter and turn over engine by hand to examine crankshaft gear.") == "check"
+    assert item_role("Remove and repair or replace starter.") == "remedy"
+
+
+def test_a_symptom_section_under_a_troubleshooting_heading_gives_its_problem_and_solution() -> None:
+    doc = Document("tips.md", "tips.md", "manual", (
+        Block("Common problems and their fixes.", None, ("Troubleshooting Tips",)),
+        Block("- **Problem**: The probe deploys but won't move down. M119 always reports TRIGGERED.\n"
+              "- **Solution**: Check the probe wiring with M401 and M119.", None,
+              ("Troubleshooting Tips", "Won't Probe")),
+        Block("Set the baud rate in Configuration.h.", None, ("Setup", "Serial")),
+    ))
+    rows = _rows(doc)
+    assert len(rows) == 1 and rows[0].kind == "section"
+    assert rows[0].symptom.startswith("Won't Probe: The probe deploys but won't move down")
+    assert rows[0].remedy.startswith("Check the probe wiring")
+
+
+def test_fmea_rows_and_work_orders_with_a_recorded_cause_become_rows(tiny_corpus: Path) -> None:
+    from index.loaders import load_document
+
+    fmea = load_document(tiny_corpus / "fmea.csv", "fmea.csv", None)
+    orders = load_document(tiny_corpus / "work_orders.csv", "work_orders.csv", None)
+    fmea_rows, order_rows = _rows(fmea), _rows(orders)
+    assert [r.kind for r in fmea_rows] == ["fmea", "fmea"]
+    assert fmea_rows[0].cause == "bearing wear: lubricant breakdown" and fmea_rows[0].see == "pump_manual.md#6.4"
+    assert fmea_rows[0].assets == ("centrifugal_pump",)
+    assert {r.kind for r in order_rows} == {"work_order"} and order_rows[0].assets == ("P-901",)
+    assert order_rows[0].symptom == "LKG @ SEAL" and order_rows[0].cause == "worn seal faces"
+
+
+@pytest.fixture
+def index_dir(tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder) -> Path:
+    (tiny_corpus / "tp50-troubleshooting.md").write_text(TROUBLESHOOTING_MD, encoding="utf-8")
+    target = tmp_path / "idx"
+    build_index([tiny_corpus], target, lambda: fake_embedder, IndexConfig(embedder="fake"))
+    return target
+
+
+def _copilot(index_dir: Path, fake_embedder: HashingEmbedder) -> Copilot:
+    cfg = load_config(None, {"index_dir": str(index_dir), "index.embedder": "fake"})
+    return Copilot.load(cfg, generator=NoModel(), embedder=fake_embedder)
+
+
+def test_a_symptom_question_is_answered_with_ranked_causes_each_with_its_check_and_citation(
+        index_dir: Path, fake_embedder: HashingEmbedder) -> None:
+    copilot = _copilot(index_dir, fake_embedder)
+    answer = copilot.ask("P-901 crackling noise and low suction pressure, flow erratic. what do I check?")
+    assert answer.route == "troubleshoot" and not answer.abstained
+    first = answer.causes[0]
+    assert first.cause == "Cavitation: blocked strainer, low tank level" and first.check == "Clean strainer (6.7)"
+    cited = {c.n: c for c in answer.citations}
+    assert cited[first.citations[0]].source == "tp50-troubleshooting.md"
+    assert cited[first.citations[0]].section == "8 Troubleshooting"
+    assert "1. Cavitation: blocked strainer, low tank level. First check: Clean strainer (6.7) [1]." in answer.text
+    payload = answer.to_dict()
+    assert payload["route"] == "troubleshoot" and payload["causes"][0]["check"] == "Clean strainer (6.7)"
+    assert json.dumps(payload)  # JSON-ready
+
+
+def test_the_assets_own_work_orders_are_counted_as_evidence_for_the_cause_they_found(
+        index_dir: Path, fake_embedder: HashingEmbedder) -> None:
+    copilot = _copilot(index_dir, fake_embedder)
+    answer = copilot.ask("P-901 seal leak again, what could be wrong?")
+    assert answer.route == "troubleshoot"
+    seal = next(c for c in answer.causes if "seal faces" in c.cause.lower())
+    assert seal.evidence.startswith("1 of the ") and "P-901" in seal.evidence
+    assert {c.section for c in answer.citations if c.n in seal.evidence_citations} == {"WO-24-0001"}
+    assert any("counted by the copilot" in note for note in answer.unsupported)
+
+
+def test_a_symptom_nothing_explains_is_declined_naming_the_nearest_troubleshooting_row(
+        index_dir: Path, fake_embedder: HashingEmbedder) -> None:
+    copilot = _copilot(index_dir, fake_embedder)
+    answer = copilot.ask("the tool magazine keeps indexing to the wrong pocket on the lathe, what could cause that?")
+    assert answer.abstained and answer.causes == ()
+    assert any("no troubleshooting row explains this symptom" in note for note in answer.unsupported)
+
+
+@pytest.mark.parametrize("question", [
+    "just fitted a new seal on P-901 and it's dripping - how much leakage is ok?",
+    "What does E104 mean?",
+    "When was the seal on P-901 last replaced?",
+    "How do I replace the mechanical seal?",
+    "What torque for the seal gland nuts?",
+])
+def test_look_ups_stay_with_the_other_routes(question: str) -> None:
+    assert not troubleshoot.is_symptom_question(question, plan_query(question, {"P-901"}))
+
+
+def test_a_sync_replaces_a_changed_files_rows_and_stats_count_them_per_document(
+        index_dir: Path, tiny_corpus: Path, fake_embedder: HashingEmbedder) -> None:
+    loaded = HybridIndex.load(index_dir, fake_embedder, "fake")
+    before = loaded.stats()["troubleshooting_rows_by_source"]
+    assert before["tp50-troubleshooting.md"] == {"table": 3, "fault_code": 1}
+    assert before["fmea.csv"] == {"fmea": 2} and before["work_orders.csv"] == {"work_order": 2}
+    manual = tiny_corpus / "tp50-troubleshooting.md"
+    manual.write_text(TROUBLESHOOTING_MD.replace("| Visible seal leak | Worn seal faces | Replace seal (6.3) |\n", ""),
+                      encoding="utf-8")
+    sync_index([tiny_corpus], index_dir, lambda: fake_embedder, IndexConfig(embedder="fake"))
+    after = HybridIndex.load(index_dir, fake_embedder, "fake")
+    assert after.stats()["troubleshooting_rows_by_source"]["tp50-troubleshooting.md"] == {"table": 2, "fault_code": 1}
+    assert len(after.troubles.rows) == len(loaded.troubles.rows) - 1
+    assert len(after.troubles.vectors) == len(after.troubles.rows)
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    assert TroubleTable.load(generation) is not None
+
+
+def test_the_ui_shows_the_causes_as_a_ranked_list_each_opening_onto_its_source(
+        index_dir: Path, fake_embedder: HashingEmbedder) -> None:
+    from copilot.web.ui.render import answer_html
+
+    answer = _copilot(index_dir, fake_embedder).ask("P-901 seal leak again, what could be wrong?")
+    page = answer_html(answer)
+    assert '<ol class="cp-causes">' in page and page.count("<li><details>") == len(answer.causes)
+    assert "First check: " in page and "1 of the " in page and "tp50-troubleshooting.md" in page
