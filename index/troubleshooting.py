@@ -57,6 +57,8 @@ BULLET = re.compile(r"(?:^|\s)[?•▪●◦·]\s+")
 PROSE_MARK = re.compile(r"\b(?:[A-Z][\w&]*\s+){0,4}Troubleshooting\b(?:\s+&?\s*[A-Z][\w&]*){0,3}")
 SENTENCE_END = re.compile(r"(?<=[.:;])\s+(?=(?:\d{1,2}\.\s)?[A-Z])")
 MAX_PROSE_SENTENCES = 40
+CAUSE_LABEL = re.compile(r"\b(?:Possible|Probable|Likely) causes?\s*:\s*", re.I)
+REMEDY_LABEL = re.compile(r"\b(?:Remedy|Remedies|Correction|Corrective action|Solution)\s*:\s*", re.I)
 FIGURE_CAPTION = re.compile(r"\bFigure\s+\d+-\d+\.")
 REMEDY_VERBS = frozenset(
     "repair replace adjust charge turn install tighten overhaul reset correct secure lubricate service refer rework "
@@ -303,13 +305,44 @@ def _prose_rows(doc: Document, page: int, blocks: Sequence[Block], text: str, co
         return []
     region = text[heading.start():] if heading else text
     sentences = [s.strip() for s in SENTENCE_END.split(region) if len(s.split()) >= 4]
-    rows = []
+    rows = _labelled_rows(doc, page, blocks, region)
     for n, sentence in enumerate(sentences[1:MAX_PROSE_SENTENCES + 1], 1):
         context = " ".join(sentences[max(0, n - 2):n + 1])
         role = item_role(sentence)
         rows.append(_row(doc, blocks[0], context, sentence, sentence if role == "remedy" else "", "page",
                          raw=sentence, page=page, check=sentence if role == "check" else ""))
     return rows
+
+
+def _labelled_rows(doc: Document, page: int, blocks: Sequence[Block], region: str) -> list[TroubleRow]:
+    """Troubles written as "<Trouble title> Possible cause: ... Remedy: ..." in running text (a light-sport engine
+    chapter: "Knocking Under Load Possible cause: Octane rating of fuel too low. Remedy: Use fuel with higher octane
+    rating. Possible cause: Fuel starvation ..."): one row per cause, under the title before it (a cause that follows
+    another's remedy shares its title)."""
+    parts = CAUSE_LABEL.split(region)
+    if len(parts) < 2:
+        return []
+    title = _trailing_title(parts[0])
+    rows = []
+    for part in parts[1:]:
+        pieces = REMEDY_LABEL.split(part, maxsplit=1)
+        cause, rest = pieces[0].strip(), pieces[1].strip() if len(pieces) > 1 else ""
+        end = rest.find(". ")
+        remedy, after = (rest[:end + 1], rest[end + 1:]) if end >= 0 else (rest, "")
+        if title and cause:
+            rows.append(_row(doc, blocks[0], title, cause, remedy.strip(), "page", raw=f"{title} {cause}",
+                             page=page))
+        title = _trailing_title(after) or title
+    return rows
+
+
+def _trailing_title(text: str) -> str:
+    """The heading-like run of capitalised words that ends a stretch of text ("... potential fixes. Engine Keeps
+    Running With Ignition OFF"), or ""."""
+    tail = re.split(r"(?<=[.:?!])\s+", text.strip())[-1] if text.strip() else ""
+    words = tail.split()
+    capitals = sum(w[:1].isupper() for w in words)
+    return tail if 2 <= len(words) <= 10 and capitals >= len(words) / 2 and not tail.endswith(".") else ""
 
 
 def item_role(item: str) -> str:

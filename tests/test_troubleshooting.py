@@ -208,3 +208,16 @@ def test_the_ui_shows_the_causes_as_a_ranked_list_each_opening_onto_its_source(
     page = answer_html(answer)
     assert '<ol class="cp-causes">' in page and page.count("<li><details>") == len(answer.causes)
     assert "First check: " in page and "1 of the " in page and "tp50-troubleshooting.md" in page
+
+
+def test_troubles_written_as_possible_cause_and_remedy_in_running_text_become_one_row_per_cause() -> None:
+    text = ("Troubleshooting The following are examples of engine troubles and potential fixes. Engine Keeps Running "
+            "With Ignition OFF Possible cause: Overheating of engine. Remedy: Let engine cool down at idling. "
+            "Knocking Under Load Possible cause: Octane rating of fuel too low. Remedy: Use fuel with higher octane "
+            "rating. Possible cause: Fuel starvation, lean mixture. Remedy: Check fuel supply.")
+    labelled = [(r.symptom, r.cause, r.remedy) for r in _rows(_document(text)) if r.symptom != r.cause
+                and "Possible cause" not in r.symptom and r.remedy != r.cause]
+    assert labelled[:3] == [
+        ("Engine Keeps Running With Ignition OFF", "Overheating of engine.", "Let engine cool down at idling."),
+        ("Knocking Under Load", "Octane rating of fuel too low.", "Use fuel with higher octane rating."),
+        ("Knocking Under Load", "Fuel starvation, lean mixture.", "Check fuel supply.")]
