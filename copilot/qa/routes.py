@@ -169,7 +169,8 @@ def troubleshoot(q: Question, ev: Evidence) -> Answer | None:
         lines.append(line)
         causes.append(TroubleCause(row.cause, check, numbered, evidence, history_numbers, row.kind))
     verdict = ev.verdict  # the manual line retrieval found for the question, when the rows' chunks do not hold it
-    if verdict is not None and verdict.passage is not None and verdict.line and verdict.passage.chunk_id not in numbers:
+    if (verdict is not None and verdict.answerable and verdict.passage is not None and verdict.line
+            and verdict.coverage >= verdict.threshold and verdict.passage.chunk_id not in numbers):
         chunk = q.view.chunk(verdict.passage.chunk_id)
         if chunk is not None:
             marks = "".join(f"[{n}]" for n in cite(found.causes[0].row, verdict.line, chunk))
