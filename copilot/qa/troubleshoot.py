@@ -148,7 +148,8 @@ def rank(question: str, plan: QueryPlan, view: IndexView) -> list[Ranked]:
     symptom = RECENT_WORK_RE.sub(" ", question) if recent else question  # the work done is context, not symptom
     wanted = query_tokens(symptom)
     ignore = {t for name in plan.assets for t in tokenize(name)}
-    weights = {t: view.idf.get(t, max(view.idf.values(), default=1.0)) for t in wanted if t not in ignore}
+    unseen = max(view.idf.values(), default=1.0)  # a word no document uses weighs as the rarest one
+    weights = {t: view.idf.get(t, unseen) for t in wanted if t not in ignore}
     total = sum(weights.values()) or 1.0
     assets = named_assets(question, plan, view)
     pointed = recent_work_references(recent, assets, view) if recent else set()
