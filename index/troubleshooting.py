@@ -64,6 +64,10 @@ REMEDY_VERBS = frozenset(
     "repair replace adjust charge turn install tighten overhaul reset correct secure lubricate service refer rework "
     "reseat free open close drain fill renew fit clean realign align bleed top re-service recharge rewire reconnect "
     "remove place use set restore connect disconnect".split())
+# An item of a figure that states a trouble rather than a cause ("Starter will not accelerate to normal cutoff
+# speed", "Oil leakage at drive coupling", "Starter runs, but engine does not turn over"); FAA chapter 5's figures.
+TROUBLE_ITEM = re.compile(r"\b(will not|does not|do not|doesn'?t|won'?t|fails? to|no rotation|runs, but|leakage|"
+                          r"excessively|noisy|particles on)\b", re.I)
 PREPARING_VERBS = frozenset("remove clean open disconnect drain".split())
 CHECK_VERBS = frozenset("check inspect test examine measure verify look determine ensure confirm monitor listen "
                         "observe feel".split())
@@ -279,9 +283,14 @@ def _figure_rows(doc: Document, page: int, blocks: Sequence[Block], continued: b
     causes: list[str] = []
     checks: list[str] = []
     remedies: list[str] = []
+    troubles: list[str] = []
     for item in items:
-        {"cause": causes, "check": checks, "remedy": remedies}[item_role(item)].append(item)
-    symptom = region[:FIGURE_TEXT]
+        role = item_role(item)
+        if role == "cause" and TROUBLE_ITEM.search(item):  # a trouble listed among the items, not a cause
+            troubles.append(item)
+        else:
+            {"cause": causes, "check": checks, "remedy": remedies}[role].append(item)
+    symptom = (region + " " + " ".join(troubles))[:FIGURE_TEXT] if troubles else region[:FIGURE_TEXT]
     block = blocks[0]
     if not causes:  # no item reads as a cause: the page still answers as a whole
         return [_row(doc, block, symptom, "; ".join(items[:6]) or region[:MAX_TEXT], "", "figure", raw=region,
