@@ -370,6 +370,7 @@ def item_role(item: str) -> str:
 
 def _row(doc: Document, block: Block, symptom: str, cause: str, remedy: str, kind: str, *, raw: str,
          check: str = "", record_id: str | None = None, page: int | None = None, see: str | None = None) -> TroubleRow:
+    """A row as read; its chunk_id holds the start of its raw text until `_cited` finds the chunk that holds it."""
     limit = FIGURE_TEXT if kind == "figure" else MAX_TEXT
     section = next((h for h in reversed(block.headings) if h), None) if block.headings else None
     if kind in ("fmea", "work_order"):
