@@ -118,8 +118,8 @@ def coverage_gap(q: Question, ev: Evidence) -> Answer | None:
 def troubleshoot(q: Question, ev: Evidence) -> Answer | None:
     """A symptom: the likely causes its troubleshooting rows give, best first, each with its first check, cited to
     its row, and the named asset's work orders that found it, counted and cited (copilot/qa/troubleshoot.py)."""
-    if not troubleshooting.is_symptom_question(q.search, q.plan):
-        return None
+    if not q.view.troubles.rows or not troubleshooting.is_symptom_question(q.search, q.plan):
+        return None  # an index with no troubleshooting rows (or from before them) answers symptoms as before
     found = troubleshooting.diagnose(q.search, q.plan, q.view)
     if not troubleshooting.said_as_symptom(q.search, found):
         return None
