@@ -221,3 +221,13 @@ def test_troubles_written_as_possible_cause_and_remedy_in_running_text_become_on
         ("Engine Keeps Running With Ignition OFF", "Overheating of engine.", "Let engine cool down at idling."),
         ("Knocking Under Load", "Octane rating of fuel too low.", "Use fuel with higher octane rating."),
         ("Knocking Under Load", "Fuel starvation, lean mixture.", "Check fuel supply.")]
+
+
+def test_an_index_without_troubleshooting_rows_answers_symptoms_through_the_other_routes(
+        tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
+    only_manual = tmp_path / "manual-only"
+    only_manual.mkdir()
+    (only_manual / "pump_manual.md").write_text((tiny_corpus / "pump_manual.md").read_text(encoding="utf-8"))
+    build_index([only_manual], tmp_path / "idx2", lambda: fake_embedder, IndexConfig(embedder="fake"))
+    answer = _copilot(tmp_path / "idx2", fake_embedder).ask("the pump seal keeps leaking, what do I check?")
+    assert answer.route != "troubleshoot" and not any("troubleshooting row" in n for n in answer.unsupported)
