@@ -5,10 +5,11 @@ tables, FMEA rows, symptom sections, PDF troubleshooting figures, and work order
 matched against each row's symptom text two ways: by meaning (the row's stored vector against the question's) and
 by words, after the technician's symptom words are mapped to the tables' ("screaming" -> noise, "bouncing" ->
 erratic, fluctuating; copilot/qa/lexicon.py). The two scores are added with weights from copilot/qa/thresholds.py.
-The question's context is used too: the named asset limits the rows to its own documents, its type's FMEA rows and
-general ones; a clause about recent work ("after a seal change") and readings it gives count as words the row may
-share. Documentary rows are the causes; the named asset's work orders with the same symptom are the evidence, counted
-per cause. Pure apart from the question's embedding, which the index computes.
+The question's context is used too: a named asset (or a model name, "the CP-80") limits the rows to that machine's
+documents, its type's FMEA rows and its work orders; readings it gives count as words; a clause about recent work
+("after a seal change") ranks up the rows whose remedy points at a section the procedure for that work refers to.
+Documentary rows are the causes; the named asset's work orders with the same symptom are the evidence, counted per
+cause. Pure apart from the question's embedding, which the index computes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from index.troubleshooting import TroubleRow
 CAUSE_KINDS = ("table", "fault_code", "fmea", "section", "figure", "page")
 SECTION_REFERENCE = re.compile(r"\((\d+(?:\.\d+)+|\d+)\)")  # "(6.5)": a manual's cross-reference
 GENERIC_WORK = frozenset(tokenize("change changed replace replaced new fit fitted work job service done the a last"))
-QUESTION_WORDS = re.compile(r"^\s*(what|which|how|when|where|who|is|are|does|do|can|should)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
