@@ -174,17 +174,22 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_scores(result: dict[str, Any], listed: str, as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    """An evaluation's scores on stdout; its per-question list (`listed`) in the JSON, or one line each on stderr."""
+    if not as_json:
+        for item in result[listed]:
+            print(line(item), file=sys.stderr)
+    print(json.dumps({k: v for k, v in result.items() if k != listed or as_json}, indent=None if as_json else 1))
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.what == "troubleshoot":
         from copilot.evaluation.troubleshoot import DEFAULT_SET, evaluate_troubleshoot
 
         result = evaluate_troubleshoot(Path(args.qa or DEFAULT_SET), _load_copilot(args), split=args.half,
                                        limit=args.limit)
-        if not args.json:
-            for miss in result["misses"]:
-                print(f"  miss {miss['id']}: {miss.get('question', '')} -> {miss.get('listed')}", file=sys.stderr)
-        print(json.dumps({k: v for k, v in result.items() if k != "misses" or args.json},
-                         indent=None if args.json else 1))
+        _print_scores(result, "misses", args.json,
+                      lambda m: f"  miss {m['id']}: {m.get('question', '')} -> {m.get('listed')}")
         return 0
     if args.what == "procedures":
         from copilot.evaluation.procedures import DEFAULT_QA, evaluate_procedures, format_procedures
@@ -216,11 +221,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from copilot.evaluation.qa import evaluate_qa
 
         result = evaluate_qa(qa, _load_copilot(args), limit=args.limit)
-        if not args.json:
-            for failure in result["failures"]:
-                print(f"  {failure['kind']}: {failure['id']} {failure.get('answer', '')}", file=sys.stderr)
-        print(json.dumps({k: v for k, v in result.items() if k != "failures" or args.json},
-                         indent=None if args.json else 1))
+        _print_scores(result, "failures", args.json, lambda f: f"  {f['kind']}: {f['id']} {f.get('answer', '')}")
         return 0
     if args.what == "anomalies":
         from copilot.evaluation.anomalies import DEFAULT_SKAB, evaluate_anomalies, format_anomaly_eval
