@@ -23,6 +23,7 @@ from index import layout, store
 from index.chunking import split_document
 from index.config import IndexConfig
 from index.errors import DocumentLoadError, IndexMismatchError
+from index.figures import embedding_similarity
 from index.loaders import Skipped, discover, load_document
 from index.manifest import FileEntry, Manifest
 from index.records import Chunk
@@ -142,10 +143,22 @@ def sync_index(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFa
     return _update(paths, index_dir, make_embedder, cfg, rebuild=not layout.exists(index_dir), progress=progress)
 
 
+def _once(make: EmbedderFactory) -> EmbedderFactory:
+    made: list[Embeddings] = []
+
+    def once() -> Embeddings:
+        if not made:
+            made.append(make())
+        return made[0]
+    return once
+
+
 def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig, *,
             rebuild: bool, progress: bool) -> UpdateReport:
     started = time.perf_counter()
     report = UpdateReport()
+    make_embedder = _once(make_embedder)  # loaded once, when a figure's causes or the new chunks need it
+    similarity = embedding_similarity(lambda texts: make_embedder().embed_documents(texts))
     with layout.writer_lock(index_dir):
         old_gen = None if rebuild else layout.live_generation(index_dir)
         manifest = Manifest.load(old_gen) if old_gen else None
@@ -197,7 +210,7 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
                 report.failed.append(Skipped(str(file), "no text found in file"))
                 continue
             new_chunks[key] = chunks
-            new_rows[key] = extract_rows(doc, chunks, key)
+            new_rows[key] = extract_rows(doc, chunks, key, similarity)
             entries[key] = FileEntry(rel, sha, file.stat().st_size, [c.chunk_id for c in chunks], doc.doc_type)
             (report.updated if previous else report.added).append(rel)
         seen.update(str(Path(f.path).resolve()) for f in report.failed)  # unreadable now: keep what it had

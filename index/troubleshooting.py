@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.figures import Similarity, find_figure, item_role
 from index.records import Block, Chunk, Document, record_fields
 
 if TYPE_CHECKING:
@@ -60,20 +61,10 @@ MAX_PROSE_SENTENCES = 40
 CAUSE_LABEL = re.compile(r"\b(?:Possible|Probable|Likely) causes?\s*:\s*", re.I)
 REMEDY_LABEL = re.compile(r"\b(?:Remedy|Remedies|Correction|Corrective action|Solution)\s*:\s*", re.I)
 FIGURE_CAPTION = re.compile(r"\bFigure\s+\d+-\d+\.")
-REMEDY_VERBS = frozenset(
-    "repair replace adjust charge turn install tighten overhaul reset correct secure lubricate service refer rework "
-    "reseat free open close drain fill renew fit clean realign align bleed top re-service recharge rewire reconnect "
-    "remove place use set restore connect disconnect".split())
-# An item of a figure that states a trouble rather than a cause ("Starter will not accelerate to normal cutoff
-# speed", "Oil leakage at drive coupling", "Starter runs, but engine does not turn over"); FAA chapter 5's figures.
-TROUBLE_ITEM = re.compile(r"\b(will not|does not|do not|doesn'?t|won'?t|fails? to|no rotation|runs, but|leakage|"
-                          r"excessively|noisy|particles on)\b", re.I)
-PREPARING_VERBS = frozenset("remove clean open disconnect drain".split())
-CHECK_VERBS = frozenset("check inspect test examine measure verify look determine ensure confirm monitor listen "
-                        "observe feel".split())
 PROBLEM_LABEL = re.compile(r"\*{0,2}(?:problem|symptom)s?\*{0,2}\s*:\s*", re.I)
 SOLUTION_LABEL = re.compile(r"\*{0,2}(?:solution|remedy|fix|action)s?\*{0,2}\s*:\s*", re.I)
 CAUSE_SENTENCE = re.compile(r"\b(?:caused by|is caused|cause[sd]?\b|due to|because|result of|means)\b", re.I)
+SECTION_SYMPTOM_TEXT = 300  # characters of a symptom section's text kept with its heading as the symptom
 MAX_TEXT = 400  # characters kept of a row's symptom, cause or remedy (a figure page keeps more: FIGURE_TEXT)
 FIGURE_TEXT = 1500
 
@@ -102,10 +93,21 @@ class TroubleRow:
     @property
     def match_text(self) -> str:
         """What a symptom question is matched against by meaning: the symptom, with the cause (its words often name it
-        too). A figure's rows share the figure's whole text as their symptom, so their own items tell them apart."""
+        too); for a figure's row, the figure's title too ("Air turbine starter system ..."), as several figures list
+        the same trouble. A figure whose troubles were not read keeps its whole text as every row's symptom, so
+        there the rows' own items tell them apart."""
         if self.kind == "figure":
-            return " ".join(x for x in (self.cause, self.check, self.remedy) if x)
+            if len(self.symptom) > MAX_TEXT:
+                return " ".join(x for x in (self.cause, self.check, self.remedy) if x)
+            return f"{self.section or ''}: {self.symptom}\n{self.cause}"
         return f"{self.symptom}\n{self.cause}"
+
+    @property
+    def said(self) -> str:
+        """What a symptom question's words are matched against."""
+        if self.kind == "figure" and len(self.symptom) <= MAX_TEXT:
+            return f"{self.section or ''} {self.symptom} {self.cause}"
+        return f"{self.symptom} {self.cause}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,8 +121,11 @@ class TroubleRow:
 
 # -- extraction ------------------------------------------------------------------------------------------------------
 
-def extract_rows(doc: Document, chunks: Sequence[Chunk], file_key: str = "") -> list[TroubleRow]:
-    """Every troubleshooting row of one loaded document, each citing the chunk that holds it."""
+def extract_rows(doc: Document, chunks: Sequence[Chunk], file_key: str = "",
+                 similarity: Similarity | None = None) -> list[TroubleRow]:
+    """Every troubleshooting row of one loaded document, each citing the chunk that holds it. `similarity` (the
+    index's embedder, index.figures.embedding_similarity) places an interleaved figure's causes under their
+    troubles; without it, shared words do."""
     rows: list[TroubleRow] = []
     sections: dict[tuple[str, ...], list[Block]] = {}
     pages: dict[int, list[Block]] = {}
@@ -137,7 +142,7 @@ def extract_rows(doc: Document, chunks: Sequence[Chunk], file_key: str = "") -> 
         rows += _section_rows(doc, headings, blocks)
     continued = False
     for page, blocks in sorted(pages.items()):
-        found = _figure_rows(doc, page, blocks, continued)
+        found = _figure_rows(doc, page, blocks, continued, similarity)
         continued = bool(found) and found[-1].kind == "page" and not continued  # prose runs on to one more page
         rows += found
     unique = {(r.kind, r.page, r.section, r.symptom, r.cause): r for r in reversed(rows)}  # a page printed twice
@@ -252,6 +257,8 @@ def _section_rows(doc: Document, headings: tuple[str, ...], blocks: Sequence[Blo
     if problem:
         end = solution.start() if solution and solution.start() > problem.end() else len(text)
         symptom = f"{symptom}: {text[problem.end():end].strip(' -*')}"
+    else:  # the heading names the symptom in a few words; the text often describes it as a user sees it
+        symptom = f"{symptom}: {text[:SECTION_SYMPTOM_TEXT]}"
     body = text[:problem.start()] if problem else text
     if solution:
         remedy = text[solution.end():].strip(" -*")
@@ -267,40 +274,29 @@ def _section_rows(doc: Document, headings: tuple[str, ...], blocks: Sequence[Blo
     return [_row(doc, blocks[0], symptom, cause or remedy, remedy, "section", raw=blocks[0].text)]
 
 
-def _figure_rows(doc: Document, page: int, blocks: Sequence[Block], continued: bool = False) -> list[TroubleRow]:
-    """A PDF troubleshooting figure whose columns ran together: its bulleted items sorted into causes, checks and
-    remedies by their first word and paired by position; the figure's text stands as the symptom of each."""
+def _figure_rows(doc: Document, page: int, blocks: Sequence[Block], continued: bool = False,
+                 similarity: Similarity | None = None) -> list[TroubleRow]:
+    """A PDF troubleshooting figure whose columns ran together, read back into rows (index/figures.py): each cause
+    under its trouble, with the check and remedy printed beside it, titled by the figure's caption. A figure whose
+    items cannot be read back still answers as a whole page: its text is the symptom of one row."""
     text = " ".join(" ".join(b.text.split()) for b in blocks)
     mark = FIGURE_MARK.search(text)
     if not mark:
         return _prose_rows(doc, page, blocks, text, continued)
+    block = blocks[0]
+    figure = find_figure(text, similarity)
+    if figure is not None:
+        return [_row(doc, block, row.trouble or figure.text[:FIGURE_TEXT], row.cause, row.remedy, "figure",
+                     raw=figure.text, page=page, check=row.check, section=figure.title)
+                for row in figure.rows]
     titles = list(FIGURE_TITLE.finditer(text[:mark.start()]))  # the figure's title: the last before its header
     start = titles[-1].start() if titles else max(0, mark.start() - 600)
     caption = FIGURE_CAPTION.search(text, mark.end())
     region = text[start:caption.end() if caption else min(len(text), mark.start() + 4000)]
     items = [i.strip() for i in BULLET.split(region[region.lower().find(mark.group(0).lower()):])]
     items = [FIGURE_CAPTION.split(i)[0].strip() for i in items[1:] if len(i.split()) >= 2]
-    causes: list[str] = []
-    checks: list[str] = []
-    remedies: list[str] = []
-    troubles: list[str] = []
-    for item in items:
-        role = item_role(item)
-        if role == "cause" and TROUBLE_ITEM.search(item):  # a trouble listed among the items, not a cause
-            troubles.append(item)
-        else:
-            {"cause": causes, "check": checks, "remedy": remedies}[role].append(item)
-    symptom = (region + " " + " ".join(troubles))[:FIGURE_TEXT] if troubles else region[:FIGURE_TEXT]
-    block = blocks[0]
-    if not causes:  # no item reads as a cause: the page still answers as a whole
-        return [_row(doc, block, symptom, "; ".join(items[:6]) or region[:MAX_TEXT], "", "figure", raw=region,
-                     page=page)]
-    paired = len(causes) == len(remedies)
-    rows = []
-    for n, cause in enumerate(causes):
-        rows.append(_row(doc, block, symptom, cause, remedies[n] if paired else "", "figure", raw=region, page=page,
-                         check=checks[n] if len(checks) == len(causes) else ""))
-    return rows
+    return [_row(doc, block, region[:FIGURE_TEXT], "; ".join(items[:6]) or region[:MAX_TEXT], "", "figure",
+                 raw=region, page=page)]
 
 
 def _prose_rows(doc: Document, page: int, blocks: Sequence[Block], text: str, continued: bool) -> list[TroubleRow]:
@@ -354,25 +350,13 @@ def _trailing_title(text: str) -> str:
     return tail if 2 <= len(words) <= 10 and capitals >= len(words) / 2 and not tail.endswith(".") else ""
 
 
-def item_role(item: str) -> str:
-    """'check' ("Check battery.", "Remove starter and check the drive."), 'remedy' ("Replace defective parts."), or
-    'cause' ("Low battery."): how a troubleshooting figure's item reads, by its first words."""
-    words = [re.sub(r"[^a-z\-]", "", w.lower()) for w in item.split()]
-    if not words:
-        return "cause"
-    if words[0] in CHECK_VERBS:
-        return "check"
-    if words[0] in REMEDY_VERBS:  # "Remove the starter and turn the engine by hand to examine ..." prepares a check
-        reach = len(words) if words[0] in PREPARING_VERBS else 4
-        return "check" if any(w in CHECK_VERBS for w in words[1:reach]) else "remedy"
-    return "check" if any(w in CHECK_VERBS for w in words[:6]) else "cause"
-
-
 def _row(doc: Document, block: Block, symptom: str, cause: str, remedy: str, kind: str, *, raw: str,
-         check: str = "", record_id: str | None = None, page: int | None = None, see: str | None = None) -> TroubleRow:
+         check: str = "", record_id: str | None = None, page: int | None = None, see: str | None = None,
+         section: str | None = None) -> TroubleRow:
     """A row as read; its chunk_id holds the start of its raw text until `_cited` finds the chunk that holds it."""
-    limit = FIGURE_TEXT if kind == "figure" else MAX_TEXT
-    section = next((h for h in reversed(block.headings) if h), None) if block.headings else None
+    limit = FIGURE_TEXT if kind == "figure" else MAX_TEXT  # a figure whose troubles were not read: its whole text
+    if section is None:
+        section = next((h for h in reversed(block.headings) if h), None) if block.headings else None
     if kind in ("fmea", "work_order"):
         section = block.headings[-1] if block.headings else None
     return TroubleRow(symptom=symptom.strip()[:limit], cause=cause.strip()[:MAX_TEXT], remedy=remedy.strip()[:MAX_TEXT],

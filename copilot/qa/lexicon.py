@@ -227,7 +227,8 @@ SYMPTOM_ASK_RE = re.compile(
     r"\b(what (do|should|would|can|could|did|must) (i|we|you)\b|what to (check|look|do)|where (do|should) (i|we) "
     r"(start|look)|what could (be|cause)|what (might|may) (be|cause)|what'?s (wrong|causing|going on|up)|what is "
     r"(wrong|causing|going on)|what causes|cause[sd]? (of|this|that|it)|likely cause|why\b|how come|what now|"
-    r"what else|what gives|coming from|diagnos\w*|troubleshoot\w*|(any )?(ideas|thoughts)\b|help)", re.IGNORECASE)
+    r"what else|what gives|what went wrong|what does (that|this|it) mean|coming from|"
+    r"diagnos\w*|troubleshoot\w*|(any )?(ideas|thoughts)\b|help)", re.IGNORECASE)
 # A question after a value or a limit, though it names a symptom ("it's dripping - how much leakage is ok?").
 VALUE_ASK_RE = re.compile(r"\b(how (much|many|long|often|far|tight)|is (that|it|this) (ok|okay|normal|acceptable|"
                           r"within)|what (\w+ )?(limit|grade|setting|setpoint|pressure should|should it (be|have)))\b",

@@ -163,7 +163,7 @@ def rank(question: str, plan: QueryPlan, view: IndexView) -> list[Ranked]:
     for i, row in enumerate(table.rows):
         if scope and not scope & set(row.assets):
             continue
-        said = set(tokenize(f"{row.symptom} {row.cause} {re.sub(r'[-_.]+', ' ', row.source)}"))
+        said = set(tokenize(f"{row.said} {re.sub(r'[-_.]+', ' ', row.source)}"))
         keyword = sum(w for t, w in weights.items() if t in said) / total
         if pointed and pointed & set(SECTION_REFERENCE.findall(f"{row.remedy} {row.check}")):
             keyword += THRESHOLDS.troubleshoot_recent_work
