@@ -39,6 +39,8 @@ class DataConfig:
     shorthand: int = field(default=100, metadata={"help": "technician shorthand -> plain language"})
     reports: int = field(default=64, metadata={
         "help": "anomaly evidence (events, ranked causes, cited actions) -> the repair-report summary"})
+    troubleshoot: int = field(default=60, metadata={
+        "help": "symptom questions -> the likely causes from the troubleshooting rows, each cited"})
     heldout_share: float = field(default=0.25, metadata={
         "help": "size of the held-out generated split relative to the training counts"})
     kinds: dict[str, float] = field(default_factory=lambda: {
@@ -47,7 +49,8 @@ class DataConfig:
     seed: int = 13
 
     def __post_init__(self) -> None:
-        for name in ("answerable", "abstain_removed", "abstain_swapped", "followups", "shorthand", "reports"):
+        for name in ("answerable", "abstain_removed", "abstain_swapped", "followups", "shorthand", "reports",
+                     "troubleshoot"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not 0 <= self.heldout_share <= 1:

@@ -8,7 +8,8 @@ on exactly what it will see. The completion is labelled by substring tests again
 - abstain (swapped): one machine's component asked about another machine whose passages never name it -> NOT_COVERED;
 - follow-up: an earlier turn about the same table, then "And for the X?" -> the answer citing its passage;
 - shorthand: a work-order note in CMMS shorthand -> plain language (index.normalize's dictionary);
-- report: anomaly evidence (events, ranked causes, cited actions) -> the repair-report summary (`finetune.reports`).
+- report: anomaly evidence (events, ranked causes, cited actions) -> the repair-report summary (`finetune.reports`);
+- troubleshoot: a symptom -> the likely causes, most likely first, each cited (`finetune.troubles`).
 Documents in `DataConfig.heldout_sources`, and the records of the assets they cover, appear only in the held-out split
 (not even as distractors in training prompts), so evaluation measures transfer to unseen equipment.
 """
@@ -29,6 +30,7 @@ from finetune.config import DataConfig
 from finetune.examples import Example
 from finetune.facts import Fact, corpus_facts, machine_of, stable_rng
 from finetune.reports import report_examples
+from finetune.troubles import troubleshoot_examples
 from index.normalize import expand_shorthand
 from index.records import Chunk
 
@@ -122,6 +124,7 @@ def build_examples(retriever: Retriever, cfg: DataConfig, budget_words: int,
         examples += _shorthand(retriever.index.chunks, builder.splitter, split, round(cfg.shorthand * share))
         examples += report_examples(retriever.index, lambda row: builder.splitter.of_chunk(row.manual, []), split,
                                     round(cfg.reports * share))
+        examples += troubleshoot_examples(builder, split, round(cfg.troubleshoot * share))
     examples += qa_eval_items(builder, qa_items)
     return examples
 

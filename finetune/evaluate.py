@@ -9,6 +9,7 @@ inference: the reply cites a passage that exists, and every sentence and number 
 - false_abstention: answerable prompts the model declined;
 - keyword_recall: answerable prompts whose reply contains every keyword (qa.jsonl keywords, or the numbers of the
   reference answer for generated examples);
+- troubleshoot_cause_named: symptom prompts whose reply names the first cause of the reference list;
 - report_*: repair-report summaries (`finetune.reports.score_reports`): accepted by the inference gate, naming the
   top-ranked cause, giving its first step, and all three (`report_usable`).
 """
@@ -31,7 +32,7 @@ from finetune.examples import Example
 from finetune.sequences import IGNORE, collate, completion_loss_sum, encode
 
 HEADER_RE = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
-GROUNDED = ("answer", "followup", "abstain_removed", "abstain_swapped", "qa_eval")
+GROUNDED = ("answer", "followup", "abstain_removed", "abstain_swapped", "qa_eval", "troubleshoot")
 
 
 def heldout_loss(model: Any, tokenizer: Any, examples: Sequence[Example], device: str,
@@ -98,6 +99,7 @@ def abstained(reply: str) -> bool:
 def score_replies(examples: Sequence[Example], replies: Sequence[str]) -> dict[str, Any]:
     """The behaviour metrics (module docstring) over grounded examples and their replies."""
     answerable = unanswerable = valid = cites_any = declined = abstain_ok = kw_total = kw_hits = 0
+    symptoms = named = 0
     for example, reply in zip(examples, replies, strict=True):
         if example.task not in GROUNDED:
             continue
@@ -106,6 +108,9 @@ def score_replies(examples: Sequence[Example], replies: Sequence[str]) -> dict[s
             abstain_ok += abstained(reply)  # as at inference: any reply saying so is an abstention
             continue
         answerable += 1
+        if example.task == "troubleshoot":
+            symptoms += 1
+            named += bool(example.keywords) and all(k.lower() in reply.lower() for k in example.keywords)
         if abstained(reply):
             declined += 1
             continue
@@ -124,7 +129,7 @@ def score_replies(examples: Sequence[Example], replies: Sequence[str]) -> dict[s
         "answerable": answerable, "unanswerable": unanswerable,
         "citation_validity": _share(valid, answerable), "cites_any": _share(cites_any, answerable),
         "false_abstention": _share(declined, answerable), "abstention_accuracy": _share(abstain_ok, unanswerable),
-        "keyword_recall": _share(kw_hits, kw_total),
+        "keyword_recall": _share(kw_hits, kw_total), "troubleshoot_cause_named": _share(named, symptoms),
     }
 
 

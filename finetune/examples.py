@@ -23,7 +23,7 @@ class Example:
     """One chat prompt and the completion the model should write, with where it came from."""
 
     example_id: str
-    task: str  # answer | abstain_removed | abstain_swapped | followup | shorthand | report | qa_eval
+    task: str  # answer | abstain_removed | abstain_swapped | followup | shorthand | report | troubleshoot | qa_eval
     split: str  # train | heldout
     messages: list[dict[str, str]]
     completion: str | None  # None for evaluation-only items (the qa.jsonl questions)
