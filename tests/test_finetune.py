@@ -76,6 +76,14 @@ Replace the drive belts as a set when the deflection exceeds 12 mm at 30 N.
 | F220 | BELT SLIP | Fan speed below 90 % of motor speed |
 """
 HELDOUT = "fan_manual.md"
+FAN_TROUBLESHOOTING = """
+## 9 Troubleshooting
+
+| Symptom | Probable cause | Corrective action |
+|---|---|---|
+| Fan vibrates at speed | Blade fouling or loose hub | Clean the blades; torque the hub bolts (3.2) |
+| Belts squeal on start | Belt tension too low | Re-tension to 8 mm at 30 N (3.2) |
+"""
 
 # A third manual that trains beside the pump manual, so swapped abstentions have a training donor of their own.
 GEARBOX_MANUAL = """<!-- page 1 -->
@@ -401,7 +409,7 @@ def test_report_examples_follow_the_ranked_evidence_pass_the_summary_gate_and_ho
         f.write(FAN_FMEA)
     retriever = two_manual_retriever(tiny_corpus, tmp_path, fake_embedder)
     cfg = DataConfig(heldout_sources=(HELDOUT,), answerable=0, abstain_removed=0, abstain_swapped=0, followups=0,
-                     shorthand=0, reports=6, heldout_share=0.5)
+                     shorthand=0, reports=6, troubleshoot=0, heldout_share=0.5)
     examples = build_examples(retriever, cfg, 600)
     assert [e.to_json() for e in examples] == [e.to_json() for e in build_examples(retriever, cfg, 600)]
     train = [e for e in examples if e.split == "train"]
@@ -423,11 +431,37 @@ def test_report_examples_follow_the_ranked_evidence_pass_the_summary_gate_and_ho
     assert score_reports(examples, [e.completion or "" for e in examples])["report_usable"] == 1.0
 
 
+def test_troubleshoot_examples_list_the_ranked_causes_cited_to_retrieved_rows_and_hold_out_their_manual(
+        tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
+    retriever = two_manual_retriever(tiny_corpus, tmp_path, fake_embedder)
+    (tiny_corpus / HELDOUT).write_text(FAN_MANUAL + FAN_TROUBLESHOOTING, encoding="utf-8")
+    build_index([tiny_corpus], tmp_path / "idx", lambda: fake_embedder, IndexConfig(embedder="fake"))
+    retriever = Retriever(HybridIndex.load(tmp_path / "idx", fake_embedder, "fake"), RetrievalConfig(min_score=0.0))
+    cfg = DataConfig(heldout_sources=(HELDOUT,), answerable=0, abstain_removed=0, abstain_swapped=0, followups=0,
+                     shorthand=0, reports=0, troubleshoot=8, heldout_share=0.5)
+    examples = build_examples(retriever, cfg, 600)
+    assert [e.to_json() for e in examples] == [e.to_json() for e in build_examples(retriever, cfg, 600)]
+    assert {e.task for e in examples} == {"troubleshoot"} and {e.split for e in examples} == {"train", "heldout"}
+    for e in examples:
+        prompt = e.messages[-1]["content"]
+        assert e.provenance["chunk_id"] in e.provenance["passages"]  # the row's own passage is in the prompt
+        lines = (e.completion or "").splitlines()
+        assert lines[0] == "Likely causes, most likely first:" and 1 <= len(lines) - 1 <= 3
+        for i, line in enumerate(lines[1:], 1):
+            cited = [int(n) for n in re.findall(r"\[(\d+)\]", line)]
+            assert line.startswith(f"{i}. ") and cited and all(f"[{n}]" in prompt for n in cited)
+        assert e.keywords and e.keywords[0].lower() in lines[1].lower()
+        if e.split == "train":
+            assert e.provenance["source"] != HELDOUT and "fan" not in prompt.lower()
+    heldout = [e for e in examples if e.split == "heldout"]
+    assert heldout and all(e.provenance["source"] == HELDOUT for e in heldout)
+
+
 def test_score_reports_rejects_invented_numbers_and_wrong_causes(
         tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
     retriever = two_manual_retriever(tiny_corpus, tmp_path, fake_embedder)
     cfg = DataConfig(answerable=0, abstain_removed=0, abstain_swapped=0, followups=0, shorthand=0, reports=2,
-                     heldout_share=0.0)
+                     troubleshoot=0, heldout_share=0.0)
     example = build_examples(retriever, cfg, 600)[0]
     good = example.completion or ""
     other = next(m for m in example.provenance["known_modes"] if m != example.provenance["ranked"][0])

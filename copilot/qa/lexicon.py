@@ -220,14 +220,16 @@ SYMPTOM_RE = re.compile(
     r"alarm\w*|fault\w*|problem|issue|wrong|overload\w*|popping|shredd\w*|fray\w*|metal|drops?|dropping|losing|"
     r"lost|can'?t hold|nothing|zero|barely|squish\w*|swollen|soggy|fouled|dirty|wear\w*|worn|smok\w*|"
     r"lock(s|ed)? out|dropped|falling|rising|creep\w*|climb\w*|sag\w*|noisy|rough|melt\w*|burnt|"
-    r"(pressure|temp\w*|current|amps|vibration|level|flow|speed) (is |too |very |way )?(high|low|up|down))\b",
+    r"(pressure|temp\w*|current|amps|vibration|level|flow|speed) (is |too |very |way )?(high|low|up|down)|"
+    r"(reads?|reading|running|runs) (high|low|hot|rough)|worse|hotter|warmer|louder|weaker|killing|kills?)\b",
     re.IGNORECASE)
 # How a symptom question asks: what to check, what is wrong, why it does that.
 SYMPTOM_ASK_RE = re.compile(
     r"\b(what (do|should|would|can|could|did|must) (i|we|you)\b|what to (check|look|do)|where (do|should) (i|we) "
     r"(start|look)|what could (be|cause)|what (might|may) (be|cause)|what'?s (wrong|causing|going on|up)|what is "
     r"(wrong|causing|going on)|what causes|cause[sd]? (of|this|that|it)|likely cause|why\b|how come|what now|"
-    r"what else|what gives|what went wrong|what does (that|this|it) mean|coming from|"
+    r"what else|what gives|what went wrong|what does (that|this|it) mean|coming from|what keeps|"
+    r"what'?s (leaking|failing)|how (do|can|should) (i|we) (fix|stop|cure)|"
     r"diagnos\w*|troubleshoot\w*|(any )?(ideas|thoughts)\b|help)", re.IGNORECASE)
 # A question after a value or a limit, though it names a symptom ("it's dripping - how much leakage is ok?").
 VALUE_ASK_RE = re.compile(r"\b(how (much|many|long|often|far|tight)|is (that|it|this) (ok|okay|normal|acceptable|"
