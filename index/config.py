@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 FUSIONS = ("convex", "rrf")  # how hybrid search merges its dense and keyword rankings (index/search.py)
-CHUNKER_VERSION = 18  # bump when loading, chunking, chunk ids or what an index holds change: indexes are re-chunked
+CHUNKER_VERSION = 19  # bump when loading, chunking, chunk ids or what an index holds change: indexes are re-chunked
 
 
 @dataclass(frozen=True)

@@ -303,15 +303,19 @@ def _prose_rows(doc: Document, page: int, blocks: Sequence[Block], text: str, co
     """A troubleshooting section in running text ("Troubleshooting Propellers ... Hunting & Surging Hunting is
     characterized by ... If propeller is hunting, ... check: 1. Governor, 2. ..."), its headings lost in extraction:
     one row per sentence after the heading, matched on the sentence with the two before it (where its symptom is
-    named), so the page is found from the symptom and the sentences that answer it are quoted. A section that began
-    on the page before (`continued`) is read from the top of this one."""
+    named), so the page is found from the symptom and the sentences that answer it are quoted. Sentences read as
+    labelled causes and remedies ("Possible cause: ... Remedy: ...") are not read again as sentences. A section that
+    began on the page before (`continued`) is read from the top of this one."""
     heading = PROSE_MARK.search(text)
     if not heading and not continued:
         return []
     region = text[heading.start():] if heading else text
     sentences = [s.strip() for s in SENTENCE_END.split(region) if len(s.split()) >= 4]
     rows = _labelled_rows(doc, page, blocks, region)
+    labelled = [t for r in rows for t in (r.cause, r.remedy) if len(t) >= 10]
     for n, sentence in enumerate(sentences[1:MAX_PROSE_SENTENCES + 1], 1):
+        if CAUSE_LABEL.search(sentence) or REMEDY_LABEL.search(sentence) or any(t in sentence for t in labelled):
+            continue  # read already, with its title, as a labelled cause or remedy
         context = " ".join(sentences[max(0, n - 2):n + 1])
         role = item_role(sentence)
         rows.append(_row(doc, blocks[0], context, sentence, sentence if role == "remedy" else "", "page",
