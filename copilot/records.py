@@ -25,6 +25,7 @@ class Passage:
     doc_type: str = "manual"
     assets: tuple[str, ...] = ()
     page_label: str | None = None  # the page number printed on the page, where the document prints one
+    trust: str = "manual"  # manual | record | upload (copilot/qa/trust.py)
 
     @cached_property
     def fields(self) -> dict[str, str]:
@@ -52,6 +53,7 @@ class Citation:
     chunk_id: str
     quote: str  # the passage sentence that best supports the citing sentence
     page_label: str | None = None  # the page number printed on the page ("10-27"), where the document prints one
+    trust: str = "manual"  # how far its source is trusted: manual | record | upload (copilot/qa/trust.py)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Answer:
     abstained: bool = False
     unsupported: tuple[str, ...] = ()  # answer sentences (or numbers) no cited passage supports
     safety: tuple[str, ...] = ()  # warnings carried by the cited procedures, shown first
+    source_warnings: tuple[str, ...] = ()  # sources that disagree on a safety step, rest on uploads alone, or steer
     route: str = "rag"  # rag | extractive | procedure | fault_code | count | troubleshoot | abstain
     timings: dict[str, float] = field(default_factory=dict)
     causes: tuple[TroubleCause, ...] = ()  # the troubleshoot route's ranked likely causes
@@ -94,10 +97,11 @@ class Answer:
             "citations": [asdict(c) for c in self.citations],
             "unsupported": list(self.unsupported),
             "safety": list(self.safety),
+            "source_warnings": list(self.source_warnings),
             "route": self.route,
             "passages": [
                 {"n": p.n, "source": p.source, "path": p.path, "page": p.page, "page_label": p.page_label,
-                 "section": p.section, "chunk_id": p.chunk_id, "score": round(p.score, 4)}
+                 "section": p.section, "chunk_id": p.chunk_id, "score": round(p.score, 4), "trust": p.trust}
                 for p in self.passages
             ],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},

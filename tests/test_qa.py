@@ -98,8 +98,9 @@ def test_streaming_yields_text_then_the_checked_answer(make_copilot) -> None:
 def test_answer_json_has_the_documented_shape(make_copilot) -> None:
     copilot, _ = make_copilot("Tighten the seal gland nuts to 25 N·m [1].")
     data = copilot.ask("What torque for the seal gland nuts?").to_dict()
-    assert {"question", "answer", "abstained", "citations", "unsupported", "timings"} <= set(data)
-    assert set(data["citations"][0]) == {"n", "source", "page", "page_label", "section", "chunk_id", "quote"}
+    assert {"question", "answer", "abstained", "citations", "unsupported", "timings", "source_warnings"} <= set(data)
+    assert set(data["citations"][0]) == {"n", "source", "page", "page_label", "section", "chunk_id", "quote", "trust"}
+    assert data["citations"][0]["trust"] == "manual" and data["source_warnings"] == []
 
 
 def test_a_follow_up_question_is_searched_with_the_question_it_refers_to(make_copilot) -> None:

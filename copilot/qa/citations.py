@@ -224,7 +224,7 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
             if n not in citations:
                 p = by_n[n]
                 citations[n] = Citation(n, p.source, p.page, p.section, p.chunk_id, best_quote(bare, p.text),
-                                        p.page_label)
+                                        p.page_label, p.trust)
         # a sentence ending on the colon of a list the model did not copy ("look for these signs:") ends there
         bare = re.sub(r"\s*:\s*[.]?$", ".", _readable(bare))
         marks = "".join(f" [{n}]" for n in cited)

@@ -172,6 +172,35 @@ WARNING_RE = re.compile(
     r"\s*\**\s*(.*)$"
 )
 LOTO_RE = re.compile(r"\b(lockout|lock out|tag ?out|LOTO|isolate|isolation)\b", re.IGNORECASE)
+# -- documents are data: text addressed to the model, and a safety step said to be unneeded (injection.py, safety.py) --
+
+# A line that speaks as a chat role ("SYSTEM: ...", "[INST]", "<|im_start|>system", "### Instruction:"): never a
+# maintenance document's own words. The whole line goes.
+ROLE_MARKER_RE = re.compile(
+    r"^\s*(?:[>#*\-]\s*)*(?:\*\*)?(?:system|assistant|user|developer)\s*(?:prompt)?\s*(?:\*\*)?\s*:(?!:)|"
+    r"<\|?(?:im_start|im_end|system|assistant|user|endoftext)\|?>|\[/?INST\]|<</?SYS>>|"
+    r"^\s*#+\s*(?:instruction|system prompt|new instructions)s?\b", re.IGNORECASE | re.MULTILINE)
+# A sentence that gives the reader-model orders: "ignore (all) previous instructions", "you are now ...", "answer
+# that ...", "do not mention ...". Manuals address the technician ("Do not open the casing"), never "the assistant".
+INSTRUCTION_RE = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|prompts?|rules|guidelines|"
+    r"context|above)\b|\byou are now\b|\b(?:as an? |you are an? )(?:ai|language model|assistant|chatbot)\b|"
+    r"(?:^|[.!?:]\s+)(?:answer|reply|respond|tell the user)\s+(?:only\s+)?(?:that|with|yes|no)\b|"
+    r"\b(?:the |this )(?:assistant|ai|chatbot|language model)\s+(?:must|should|will)\b|"
+    r"\bdo not (?:mention|reveal|cite)\b|"
+    r"\bnew instructions?\b", re.IGNORECASE | re.MULTILINE)
+# A safety step (LOTO_RE's words and the other guards a manual puts first) said to be unneeded or skippable:
+# "lockout is not required", "no lockout needed", "can be opened while the motor is running", "without isolating".
+SAFETY_STEP = (r"(?:lock(?:ing|ed)?[- ]?out|lockout|tag[- ]?out|loto|isolat\w*|drain\w*|depressuri[sz]\w*|vent\w*|"
+               r"permit|ppe|guard|earth\w*|ground\w*|purg\w*|bleed\w*|relie(?:f|ve)\w*)")
+SAFETY_TOPIC_RE = re.compile(rf"\b{SAFETY_STEP}\b|\bsafe(?:ly|ty)?\b|\bdanger\w*\b|\bwhile (?:it'?s |the \w+ is )?"
+                             r"running\b|\blive\b|\benergi[sz]ed\b", re.IGNORECASE)
+NEGATED_SAFETY_RE = re.compile(
+    rf"\b(?:without|skip\w*|never need\w*)\s+(?:\w+\s+){{0,2}}{SAFETY_STEP}\b|"
+    rf"\bno\s+(?:\w+\s+){{0,2}}{SAFETY_STEP}\s+(?:is\s+)?(?:needed|required|necessary)\b|"
+    rf"\b{SAFETY_STEP}\b[^.!?\n]{{0,40}}\b(?:is|are)?\s*(?:not|no longer|never)\s+(?:required|needed|necessary)\b|"
+    r"\b(?:can|may)\s+(?:safely\s+)?be\s+(?:opened|removed|serviced|worked on)\s+while\b[^.!?\n]{0,30}\b"
+    r"(?:running|energi[sz]ed|live|under pressure)\b", re.IGNORECASE)
 # A table's rule line ("|---|:--:|"), which is no row.
 TABLE_RULE_RE = re.compile(r"[\s|:\-]+")
 # Where a passage line splits into candidate sentences, and the list number in front of a numbered line ("3. ").

@@ -15,6 +15,7 @@ from functools import partial
 import numpy as np
 
 from copilot.config import RetrievalConfig
+from copilot.qa.injection import has_instructions, without_instructions
 from copilot.qa.query import QueryPlan, plan_query, without_recency
 from copilot.qa.thresholds import THRESHOLDS
 from copilot.qa.view import IndexView, dated_on, in_scope, to_passage
@@ -41,8 +42,10 @@ class Retriever:
     def __init__(self, index: HybridIndex, cfg: RetrievalConfig) -> None:
         self.index = index
         self.cfg = cfg
-        # what the answer routes read of the index (copilot/qa/view.py)
-        self.view = IndexView(index.chunks, index.idf, index.troubles, index.embed_query)
+        # what the answer routes read of the index (copilot/qa/view.py), without text addressed to the model
+        steered = frozenset(c.chunk_id for c in index.chunks if has_instructions(c.text))
+        chunks = [replace(c, text=without_instructions(c.text)) if c.chunk_id in steered else c for c in index.chunks]
+        self.view = IndexView(chunks, index.idf, index.troubles, index.embed_query, steered)
         self.known_assets = {a for c in index.chunks for a in c.assets}
         self._scope_masks: dict[frozenset[str], np.ndarray] = {}
 

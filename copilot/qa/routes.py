@@ -280,7 +280,8 @@ def model_abstain(q: Question, ev: Evidence, draft: Draft) -> Answer:
 # -- shared checks ------------------------------------------------------------------------------------------------
 
 def citation(n: int, passage: Passage, quote: str) -> Citation:
-    return Citation(n, passage.source, passage.page, passage.section, passage.chunk_id, quote, passage.page_label)
+    return Citation(n, passage.source, passage.page, passage.section, passage.chunk_id, quote, passage.page_label,
+                    passage.trust)
 
 
 def coverage_rule(plan: QueryPlan, passages: Sequence[Passage]) -> tuple[set[str], float]:

@@ -161,7 +161,7 @@ def rank(question: str, plan: QueryPlan, view: IndexView) -> list[Ranked]:
     scope = asset_scope(assets, view)  # a named machine's own rows; general documents answer for the others
     ranked = []
     for i, row in enumerate(table.rows):
-        if scope and not scope & set(row.assets):
+        if scope and not scope & set(row.assets) or i in view.steered_rows:
             continue
         said = set(tokenize(f"{row.said} {re.sub(r'[-_.]+', ' ', row.source)}"))
         keyword = sum(w for t, w in weights.items() if t in said) / total

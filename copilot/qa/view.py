@@ -15,12 +15,13 @@ from functools import cached_property
 import numpy as np
 
 from copilot.qa import extractive
+from copilot.qa.injection import has_instructions, without_instructions
+from copilot.qa.trust import RECORD_TYPES, trust_of
 from copilot.records import Passage
 from index.normalize import tokenize
 from index.records import Chunk, Hit
 from index.troubleshooting import TroubleTable
 
-RECORD_TYPES = ("work_order", "log")
 MANUAL_TYPES = ("manual", "table", "text")
 
 
@@ -32,6 +33,13 @@ class IndexView:
     idf: Mapping[str, float]  # keyword idf of every token in the index
     troubles: TroubleTable = field(default_factory=lambda: TroubleTable((), np.zeros((0, 0), dtype=np.float32)))
     embed: Callable[[str], np.ndarray] | None = None  # the index's query embedder (cached), for matching rows
+    steered: frozenset[str] = frozenset()  # chunks whose text addressed the model, cut out (copilot/qa/injection.py)
+
+    @cached_property
+    def steered_rows(self) -> frozenset[int]:
+        """Troubleshooting rows whose text addresses the model: never listed as a cause."""
+        return frozenset(i for i, r in enumerate(self.troubles.rows)
+                         if has_instructions(f"{r.symptom}\n{r.cause}\n{r.check}\n{r.remedy}"))
 
     @cached_property
     def asset_types(self) -> dict[str, str]:
@@ -123,7 +131,8 @@ def to_passage(n: int, hit: Hit) -> Passage:
     """A hit as the model and the citations see it, numbered [n]."""
     chunk = hit.chunk
     return Passage(
-        n=n, chunk_id=chunk.chunk_id, text=chunk.text, source=chunk.source, path=chunk.path, page=chunk.page,
-        section=chunk.section, score=hit.dense if hit.dense is not None else 0.0, doc_type=chunk.doc_type,
-        assets=chunk.assets, page_label=chunk.page_label,
+        n=n, chunk_id=chunk.chunk_id, text=without_instructions(chunk.text), source=chunk.source, path=chunk.path,
+        page=chunk.page, section=chunk.section, score=hit.dense if hit.dense is not None else 0.0,
+        doc_type=chunk.doc_type, assets=chunk.assets, page_label=chunk.page_label,
+        trust=trust_of(chunk.path, chunk.doc_type),
     )
