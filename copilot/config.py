@@ -141,6 +141,47 @@ class AnomalyConfig:
 
 
 @dataclass(frozen=True)
+class ServerConfig:
+    """Limits and access control of `copilot serve` and `copilot ui` (docs/security.md has the threat model).
+
+    The API key is better given as `--api-key` or `$COPILOT_API_KEY` than written into a config file.
+    """
+
+    api_key: str | None = None  # required on every route when set; required to listen on anything but loopback
+    allowed_origins: tuple[str, ...] = ()  # extra browser origins allowed to post, e.g. "https://tools.plant.local"
+    max_body_bytes: int = 256 * 1024  # any JSON request (a question with its history)
+    max_question_chars: int = 2000  # a question; its history turns may add max_history_chars more
+    max_history_chars: int = 20_000
+    max_upload_bytes: int = 25 * 1024 * 1024  # one uploaded file (a manual, a sensor CSV)
+    max_request_upload_bytes: int = 100 * 1024 * 1024  # all files of one upload request together
+    max_upload_files: int = 20  # files in one upload request
+    max_feedback_bytes: int = 16 * 1024  # one POST /feedback request
+    max_correction_chars: int = 4000  # the technician's correction
+    remembered_answers: int = 1000  # answers kept (in memory) so feedback can name them by answer_id
+    feedback_per_answer: int = 5  # verdicts and corrections on one answer; more are refused
+    batch_root: Path | None = None  # the UI's batch tab opens folders under this one only (default: the cwd)
+    shutdown_grace_s: float = 3.0  # on SIGTERM, requests still running after this long are abandoned
+
+    def __post_init__(self) -> None:
+        if self.api_key is not None and len(self.api_key) < 8:
+            raise ValueError("api_key must be at least 8 characters (use a random string, e.g. `openssl rand -hex 16`)")
+        for name in ("max_body_bytes", "max_question_chars", "max_history_chars", "max_upload_bytes",
+                     "max_request_upload_bytes", "max_upload_files", "max_feedback_bytes", "max_correction_chars",
+                     "remembered_answers", "feedback_per_answer"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_request_upload_bytes < self.max_upload_bytes:
+            raise ValueError(f"max_request_upload_bytes ({self.max_request_upload_bytes}) must be >= "
+                             f"max_upload_bytes ({self.max_upload_bytes})")
+        if self.shutdown_grace_s < 0:
+            raise ValueError(f"shutdown_grace_s must be >= 0, got {self.shutdown_grace_s}")
+        # YAML gives a list and a string: store the frozen shapes
+        object.__setattr__(self, "allowed_origins", tuple(o.rstrip("/") for o in self.allowed_origins))
+        if self.batch_root is not None:
+            object.__setattr__(self, "batch_root", Path(self.batch_root).expanduser())
+
+
+@dataclass(frozen=True)
 class CopilotConfig:
     """Everything `Copilot.load` needs."""
 
@@ -149,10 +190,11 @@ class CopilotConfig:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     anomaly: AnomalyConfig = field(default_factory=AnomalyConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
 
 
 SECTIONS = {"index": IndexConfig, "retrieval": RetrievalConfig, "generation": GenerationConfig,
-            "anomaly": AnomalyConfig}
+            "anomaly": AnomalyConfig, "server": ServerConfig}
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> CopilotConfig:

@@ -113,6 +113,19 @@ def test_safety_warnings_lead_the_answer_in_a_banner_and_are_not_repeated_in_the
     assert "m.md · 6.3 Replacing the seal · p. 8" in html
 
 
+def test_a_conflict_between_sources_is_in_the_banner_after_the_manuals_notice_and_an_upload_is_labelled() -> None:
+    upload = Passage(2, "u#c1", "Lockout is not required.", "bulletin.md", "uploads/bulletin.md", None, "Update", 0.7,
+                     trust="upload")
+    conflict = 'CONFLICT: bulletin.md (upload) says "Lockout is not required.", but the equipment manual says ...'
+    answer = Answer("do I need lockout?", f"⚠ WARNING: Lock out the pump.\n⚠ {conflict}\nLockout is not required [2].",
+                    (Citation(2, "bulletin.md", None, "Update", "u#c1", "Lockout is not required.", trust="upload"),),
+                    (PASSAGE, upload), safety=("WARNING: Lock out the pump.",), source_warnings=(conflict,))
+    html = render.answer_html(answer)
+    banner = html[:html.index("</div></div>")]
+    assert banner.index("Lock out the pump") < banner.index("CONFLICT: bulletin.md (upload)")
+    assert html.count("CONFLICT") == 1 and "(uploaded, not verified)" in html
+
+
 def test_unsupported_sentences_are_highlighted_in_place_or_listed_beside_the_answer() -> None:
     answer = Answer("q", "Torque is 25 N·m [1]. Use 9 bar of pressure.", passages=(PASSAGE,),
                     unsupported=("Use 9 bar of pressure.", "the number 12"), route="rag")
@@ -299,19 +312,19 @@ def test_a_batch_report_folder_opens_as_summary_full_report_and_records(tmp_path
     (out / "report.html").write_text('<html><body><h1>Batch "report"</h1><script>x()</script></body></html>')
     (out / "report.jsonl").write_text(json.dumps({"asset": "P-101", "urgency": "high", "events": [1, 2]}) + "\n"
                                       + "{broken\n" + json.dumps({"asset": "C-201", "note": "ok"}) + "\n")
-    markdown, frame, table = batch.open_batch_report(str(out))
+    markdown, frame, table = batch.open_batch_report(str(out), root=tmp_path)
     assert markdown.startswith("# Batch report") and "report.jsonl line 2: not JSON" in markdown
     assert 'sandbox=""' in frame and "&lt;h1&gt;Batch &quot;report&quot;&lt;/h1&gt;" in frame
     assert table["headers"] == ["asset", "urgency", "events", "note"]
     assert table["data"] == [["P-101", "high", "[1, 2]", None], ["C-201", None, None, "ok"]]
-    only_md = batch.open_batch_report(None, [out / "report.md"])
+    only_md = batch.open_batch_report(None, [out / "report.md"])  # uploads need no root
     assert only_md[0].startswith("# Batch report") and only_md[1] == ""
 
 
 def test_a_folder_without_reports_says_how_to_make_one(tmp_path) -> None:
     with pytest.raises(CopilotError, match="copilot batch"):
-        batch.open_batch_report(str(tmp_path))
+        batch.open_batch_report(str(tmp_path), root=tmp_path)
     with pytest.raises(CopilotError, match="no folder"):
-        batch.open_batch_report(str(tmp_path / "missing"))
+        batch.open_batch_report(str(tmp_path / "missing"), root=tmp_path)
     with pytest.raises(CopilotError, match="give the batch output folder"):
         batch.open_batch_report("", None)

@@ -12,6 +12,9 @@ change under it (a document uploaded in the UI, `copilot index sync` run in a te
   of one small file); the first request after it reloads while the others carry on with the previous snapshot.
 - Generation is limited to `generation_slots` at a time: on a 2-core CPU two answers decoding in parallel are each
   slower than one after the other, so extra requests wait their turn instead of thrashing.
+- Sizes are capped (`ServerConfig`: question, history, upload files) with `LimitError` (HTTP 413), and a caller whose
+  client went away can stop an answer: `stream`, `ask` and `analyse` take a `cancelled` callable that is polled while
+  waiting for a slot and between streamed pieces.
 
 Per-user conversation state lives in the front ends (Gradio's session state, the HTTP request body), never here.
 """
@@ -22,15 +25,17 @@ import logging
 import re
 import shutil
 import socket
+import tempfile
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from copilot.app import Copilot
+from copilot.config import ServerConfig
 from copilot.errors import CopilotError
 from copilot.records import AnomalyReport, Answer
 from index.builder import UpdateReport, file_sha256, sync_index
@@ -44,6 +49,21 @@ logger = logging.getLogger(__name__)
 
 UPLOADS = "uploads"
 SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._ -]+")
+ABSOLUTE_PATH_RE = re.compile(r"(?<![\w:/.~-])(?:/[^\s'\"/:]+)+/([^\s'\"/]+)")
+SLOT_POLL_S = 0.2
+
+
+class LimitError(CopilotError):
+    """A request over one of the configured size limits (`ServerConfig`); the API answers it with 413."""
+
+
+class Cancelled(CopilotError):
+    """The caller gave up (its client disconnected, or the server is stopping) before the work was done."""
+
+
+def hide_paths(text: str) -> str:
+    """A message without absolute server paths: each one is shortened to its file name (URLs are left alone)."""
+    return ABSOLUTE_PATH_RE.sub(lambda m: m.group(1), text)
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,7 @@ class ServiceConfig:
 
     generation_slots: int = 1  # answers decoded at once; more wait in line (2 CPU cores: one at a time is fastest)
     uploads_dir: Path | None = None  # where uploaded documents are kept (default: INDEX_DIR/uploads)
+    limits: ServerConfig = field(default_factory=ServerConfig)  # question, history and upload size caps
 
     def __post_init__(self) -> None:
         if self.generation_slots < 1:
@@ -87,6 +108,7 @@ class CopilotService:
         self._reload_lock = threading.Lock()
         self._ingest_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.config.generation_slots)
+        self.stopping = threading.Event()  # set on shutdown: work in flight stops at its next check
 
     # --- the live snapshot -------------------------------------------------------------------------------------
 
@@ -145,24 +167,66 @@ class CopilotService:
         return sorted(self.copilot.retriever.known_assets)
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] | None = None,
-            asset: str | None = None) -> Answer:
-        """`Copilot.ask`, waiting for a free generation slot."""
+            asset: str | None = None, cancelled: Callable[[], bool] | None = None) -> Answer:
+        """`Copilot.ask`, waiting for a free generation slot.
+
+        Raises:
+            LimitError: the question or history is over its limit.
+            Cancelled: `cancelled()` turned true before the answer was complete.
+        """
         final: Answer | None = None
-        for piece in self.stream(question, history, asset):
+        for piece in self.stream(question, history, asset, cancelled=cancelled):
             if isinstance(piece, Answer):
                 final = piece
         if final is None:
-            raise CopilotError("the answer pipeline ended without an answer")
+            raise Cancelled("the question was cancelled before it was answered")
         return final
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] | None = None,
-               asset: str | None = None) -> Iterator[str | Answer]:
-        """`Copilot.stream` within a generation slot: text pieces, then the checked Answer."""
+    def check_question(self, question: str, history: Sequence[tuple[str, str]] | None = None) -> None:
+        """Refuse an empty question, or one (or a history) over the configured length, before any work is done."""
         if not question or not question.strip():
             raise CopilotError("the question is empty: type what you want to know")
+        limits = self.config.limits
+        if len(question) > limits.max_question_chars:
+            raise LimitError(f"the question is {len(question)} characters; the limit is {limits.max_question_chars} "
+                             "(server.max_question_chars): ask about one thing at a time")
+        told = sum(len(q) + len(a) for q, a in history or ())
+        if told > limits.max_history_chars:
+            raise LimitError(f"the conversation history is {told} characters; the limit is "
+                             f"{limits.max_history_chars} (server.max_history_chars): start a new conversation")
+
+    def _take_slot(self, cancelled: Callable[[], bool] | None) -> bool:
+        """Wait for a generation slot; False when the caller gave up (or the server is stopping) while waiting."""
+        while not self._slots.acquire(timeout=SLOT_POLL_S):
+            if self.stopping.is_set() or (cancelled is not None and cancelled()):
+                return False
+        return True
+
+    def stream(self, question: str, history: Sequence[tuple[str, str]] | None = None,
+               asset: str | None = None, cancelled: Callable[[], bool] | None = None) -> Iterator[str | Answer]:
+        """`Copilot.stream` within a generation slot: text pieces, then the checked Answer.
+
+        When `cancelled()` turns true (checked while waiting for the slot and between pieces) the stream ends without
+        an Answer and the slot is freed; a model decoding in a thread of its own may finish its current reply.
+        """
+        self.check_question(question, history)
         copilot = self.copilot
-        with self._slots:
-            yield from copilot.stream(question.strip(), history=history, asset=asset or None)
+        if not self._take_slot(cancelled):
+            return
+        try:
+            pieces = copilot.stream(question.strip(), history=history, asset=asset or None)
+            try:
+                for piece in pieces:
+                    yield piece
+                    if self.stopping.is_set() or (cancelled is not None and cancelled()):
+                        logger.info("answer cancelled: the client went away")
+                        return
+            finally:
+                close = getattr(pieces, "close", None)
+                if close is not None:
+                    close()
+        finally:
+            self._slots.release()
 
     def search(self, query: str, k: int = 5, asset: str | None = None, doc_types: Sequence[str] | None = None,
                sources: Sequence[str] | None = None) -> list[Hit]:
@@ -172,17 +236,42 @@ class CopilotService:
                                     candidates=copilot.cfg.retrieval.candidates, fusion=copilot.cfg.retrieval.fusion)
 
     def analyse(self, data: str | Path | pd.DataFrame, asset: str | None = None,
-                fit_rows: int | None = None) -> AnomalyReport:
-        """`Copilot.analyse` within a generation slot (the model words the summary); `fit_rows` is per call."""
+                fit_rows: int | None = None, cancelled: Callable[[], bool] | None = None) -> AnomalyReport:
+        """`Copilot.analyse` within a generation slot (the model words the summary); `fit_rows` is per call.
+
+        `cancelled` is checked while waiting for the slot; an analysis that has started runs to its end (detection
+        takes seconds on a capped file, the summary at most `generation.max_new_tokens`).
+        """
         if fit_rows is not None and fit_rows < 1:
             raise CopilotError(f"fit_rows must be a positive number of rows, got {fit_rows}")
         copilot = self.copilot
-        with self._slots:
+        if not self._take_slot(cancelled):
+            raise Cancelled("the analysis was cancelled before it started")
+        try:
             return copilot.analyse(data, asset=asset or None, fit_rows=fit_rows)
+        finally:
+            self._slots.release()
+
+    def public_path(self, path: str | Path) -> str:
+        """A path as shown to clients: relative to the index's parent folder ("uploads/x.md"), else the file name."""
+        given = Path(path)
+        if not given.is_absolute():
+            return str(given)
+        for base in (self.uploads_dir.parent, self.index_dir):
+            try:
+                return str(given.relative_to(base))
+            except ValueError:
+                continue
+        return given.name
 
     def stats(self) -> dict[str, Any]:
-        """What `copilot index stats` prints."""
-        return self.copilot.index.stats()
+        """What `copilot index stats` prints, without absolute server paths (the index is named by its folder)."""
+        stats = dict(self.copilot.index.stats())
+        if stats.get("location"):
+            stats["location"] = Path(str(stats["location"])).name
+        stats["skipped"] = [{**s, "path": self.public_path(s["path"])} if isinstance(s, dict) and "path" in s else s
+                            for s in stats.get("skipped") or []]
+        return stats
 
     def documents(self) -> list[dict[str, Any]]:
         """Every indexed file: its name as cited, document type and chunk count, in name order."""
@@ -192,45 +281,108 @@ class CopilotService:
 
     # --- writing -----------------------------------------------------------------------------------------------
 
-    def add_documents(self, files: Sequence[str | Path], progress: bool = False) -> UpdateReport:
+    def add_documents(self, files: Sequence[str | Path], progress: bool = False,
+                      names: Sequence[str] | None = None) -> UpdateReport:
         """Copy uploaded files into the uploads folder and add them to the index incrementally.
 
+        Args:
+            files: the uploaded files (temporary copies).
+            names: the names the user gave them (default: the files' own names); used for the stored name.
+
         Files the indexer skips or cannot read are reported with the reason and not kept. A file uploaded again
-        under the same name replaces the earlier one (its chunks are re-indexed). Uploads queue behind each other
-        and behind any other writer of the index (its file lock); answers keep being served from the previous
-        snapshot meanwhile, and the new one is swapped in when the index is written.
+        under exactly the same name replaces the earlier one (its chunks are re-indexed); two files whose names
+        only sanitise alike ("manual.md", "manual?.md") are both kept, the second as "manual-2.md". If indexing
+        fails, the uploads folder is put back as it was (new files removed, replaced ones restored), so one bad file
+        never blocks later uploads. Uploads queue behind each other and behind any other writer of the index (its
+        file lock); answers keep being served from the previous snapshot meanwhile.
+
+        Raises:
+            LimitError: too many files, or a file or all of them together over the configured size.
         """
         if not files:
             raise CopilotError("no files given: choose one or more manuals or logs to add")
-        with self._ingest_lock:
+        given_names = list(names) if names is not None else [Path(f).name for f in files]
+        self.check_upload([Path(f) for f in files], given_names)
+        with self._ingest_lock, tempfile.TemporaryDirectory(prefix="copilot-replaced-") as backup:
             self.uploads_dir.mkdir(parents=True, exist_ok=True)
             copilot = self._copilot
             known = set(copilot.index.manifest.files)
             by_hash = {entry.sha256: (key, entry.path) for key, entry in copilot.index.manifest.files.items()}
             stored: list[Path] = []
+            replaced: dict[Path, Path] = {}  # target in uploads/ -> its previous version, kept in `backup`
             refused: list[Skipped] = []
-            for given in files:
+            for given, name in zip(files, given_names, strict=True):
                 source = Path(given)
                 if not source.is_file():
-                    refused.append(Skipped(source.name, "the uploaded file is missing; upload it again"))
+                    refused.append(Skipped(name, "the uploaded file is missing; upload it again"))
                     continue
-                target = self.uploads_dir / safe_file_name(source.name)
+                target = self._upload_target(name, {p.name for p in stored})
                 same = by_hash.get(file_sha256(source))
                 if same is not None and same[0] != str(target.resolve()):  # the same bytes are indexed already
-                    refused.append(Skipped(source.name, f"already indexed as {same[1]}"))
+                    refused.append(Skipped(name, f"already indexed as {same[1]}"))
                     continue
+                if target.exists():
+                    replaced[target] = Path(backup) / f"{len(replaced)}-{target.name}"
+                    shutil.copy2(target, replaced[target])
                 shutil.copyfile(source, target)
                 stored.append(target)
-            report = sync_index([self.uploads_dir], self.index_dir, lambda: copilot.index.embedder,
-                                copilot.cfg.index, progress=progress)
+            try:
+                report = sync_index([self.uploads_dir], self.index_dir, lambda: copilot.index.embedder,
+                                    copilot.cfg.index, progress=progress)
+            except BaseException:
+                self._put_back(stored, replaced)
+                raise
             report.skipped = [s for s in report.skipped if Path(s.path) in stored] + refused
             for dropped in report.skipped + report.failed:  # keep only what is indexed
                 path = Path(dropped.path)
-                # A bad new version of an indexed file stays: the index keeps its previous chunks until it is fixed.
-                if path.parent == self.uploads_dir and str(path.resolve()) not in known:
+                if path.parent != self.uploads_dir:
+                    continue
+                if path in replaced:  # a bad new version: the index keeps the previous one, and so does uploads/
+                    shutil.copy2(replaced[path], path)
+                elif str(path.resolve()) not in known:
                     path.unlink(missing_ok=True)
             self.reload()
         return report
+
+    def check_upload(self, files: Sequence[Path], names: Sequence[str]) -> None:
+        """Refuse an upload with too many files, or a file or all together over the configured size (`LimitError`)."""
+        limits = self.config.limits
+        if len(files) > limits.max_upload_files:
+            raise LimitError(f"{len(files)} files in one upload; the limit is {limits.max_upload_files} "
+                             "(server.max_upload_files): upload them in smaller groups")
+        total = 0
+        for file, name in zip(files, names, strict=True):
+            size = file.stat().st_size if file.is_file() else 0
+            total += size
+            if size > limits.max_upload_bytes:
+                raise LimitError(f"{safe_file_name(name)} is {size / 2**20:.1f} MB; one file may be at most "
+                                 f"{limits.max_upload_bytes / 2**20:.1f} MB (server.max_upload_bytes)")
+        if total > limits.max_request_upload_bytes:
+            raise LimitError(f"the files together are {total / 2**20:.1f} MB; one upload may be at most "
+                             f"{limits.max_request_upload_bytes / 2**20:.1f} MB (server.max_request_upload_bytes)")
+
+    def _upload_target(self, name: str, taken: set[str]) -> Path:
+        """Where an upload is stored: its sanitised name, unless that is taken by another file of this upload, or by
+        an earlier file that had another name ("manual?.md" after "manual.md"): then "manual-2.md", "-3", ..."""
+        cleaned = safe_file_name(name)
+        exact = cleaned == re.split(r"[\\/]", name)[-1].strip()  # an exact re-upload updates the earlier file
+        target = self.uploads_dir / cleaned
+        if cleaned not in taken and (exact or not target.exists()):
+            return target
+        stem, suffix = Path(cleaned).stem, Path(cleaned).suffix
+        number = 2
+        while f"{stem}-{number}{suffix}" in taken or (self.uploads_dir / f"{stem}-{number}{suffix}").exists():
+            number += 1
+        return self.uploads_dir / f"{stem}-{number}{suffix}"
+
+    @staticmethod
+    def _put_back(stored: Sequence[Path], replaced: dict[Path, Path]) -> None:
+        """Undo the copies of a failed upload: remove new files, restore the previous version of replaced ones."""
+        for path in stored:
+            if path in replaced:
+                shutil.copy2(replaced[path], path)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def report_dict(report: UpdateReport) -> dict[str, Any]:

@@ -9,6 +9,10 @@ while uploads, analyses and the page itself stay responsive. Each browser sessio
 
 Offline: analytics are off, no share link is made, server-side rendering (a Node process) is off, and the theme's
 fonts are the local ones Gradio ships.
+
+Access: `copilot.web.guard.RequestGuard` sits in front of every Gradio route (Host, Origin, optional API key with a
+login form, body sizes), Gradio's own per-file upload cap is `server.max_upload_bytes`, and the batch tab reads
+folders under `server.batch_root` only (docs/security.md).
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from typing import Any, TypeVar  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
+from copilot.config import ServerConfig  # noqa: E402
 from copilot.errors import USER_ERRORS  # noqa: E402
+from copilot.web.api import body_limits  # noqa: E402
 from copilot.web.feedback import FeedbackStore  # noqa: E402
+from copilot.web.guard import BodyLimit, GuardPolicy, guard_middleware  # noqa: E402
 from copilot.web.service import CopilotService  # noqa: E402
 from copilot.web.ui import batch, chat, documents, sensors  # noqa: E402
 from copilot.web.ui.style import CSS  # noqa: E402
@@ -32,6 +39,9 @@ from copilot.web.ui.style import CSS  # noqa: E402
 T = TypeVar("T")
 TITLE = "Maintenance copilot"
 DEFAULT_SENSOR_DIR = Path(__file__).resolve().parents[2] / "corpus" / "sensors"
+UPLOAD_ROUTE = "/gradio_api/upload"
+# A Gradio event carries the chat shown so far (answers as HTML), so it is larger than an API question.
+EVENT_LIMIT = BodyLimit(8 * 1024 * 1024, "one UI event", "the UI's EVENT_LIMIT")
 EXAMPLES = [
     "What torque do the CP-80 seal gland nuts take?",
     "Pump P-101 is screaming and the discharge gauge is bouncing, what do I check?",
@@ -54,9 +64,12 @@ def theme() -> gr.themes.Base:
 
 
 def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
-             sensor_dir: Path | None = DEFAULT_SENSOR_DIR) -> gr.Blocks:
-    """The whole app as a `gr.Blocks` (not launched)."""
+             sensor_dir: Path | None = DEFAULT_SENSOR_DIR, batch_root: Path | None = None) -> gr.Blocks:
+    """The whole app as a `gr.Blocks` (not launched); the batch tab opens folders under `batch_root` only (default:
+    `server.batch_root` of the service's limits, else the current folder)."""
     store = feedback or FeedbackStore()
+    limits = service.config.limits
+    batch_root = (batch_root or limits.batch_root or Path.cwd()).resolve()
     sensor_files = sensors.corpus_sensor_files(sensor_dir)
     slots = service.config.generation_slots
 
@@ -74,7 +87,8 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
                                      placeholder="Ask about a fault, an alarm code, a procedure or a torque value.")
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(elem_id="cp-question", show_label=False, scale=5, lines=1, max_lines=4,
-                                          placeholder="Type your question…", submit_btn=False)
+                                          placeholder="Type your question…", submit_btn=False,
+                                          max_length=limits.max_question_chars)
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="cp-ask", elem_classes="cp-big")
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
                 with gr.Row():
@@ -83,7 +97,8 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
                     restart = gr.Button("New conversation", elem_id="cp-new", elem_classes="cp-big")
                 with gr.Row(equal_height=True):
                     correction = gr.Textbox(label="Correction (optional)", scale=5, lines=2,
-                                            placeholder="What should the answer have said?")
+                                            placeholder="What should the answer have said?",
+                                            max_length=limits.max_correction_chars)
                     send = gr.Button("Send correction", scale=1, elem_classes="cp-big")
                 status = gr.Markdown(elem_classes="cp-status")
 
@@ -119,7 +134,7 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
 
             with gr.Tab("Batch report", id="batch"):
                 with gr.Row():
-                    folder = gr.Textbox(label="Batch output folder", scale=3,
+                    folder = gr.Textbox(label=f"Batch output folder (inside {batch_root.name}/)", scale=3,
                                         placeholder="the --out folder of `copilot batch`")
                     report_files = gr.File(file_count="multiple", label="…or upload report.md / .html / .jsonl",
                                            file_types=[".md", ".html", ".jsonl"], scale=2)
@@ -142,15 +157,19 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
                 generate, [pending, chatbot, session, asset], [chatbot, session],
                 concurrency_limit=slots, concurrency_id="generate")
 
+        def rate(state: chat.ChatSession | None, index: int | None, verdict: str, text: str | None = None) -> str:
+            return chat.save_feedback(store, state, index, verdict, text, limit=limits.feedback_per_answer,
+                                      max_correction_chars=limits.max_correction_chars)
+
         def on_like(state: chat.ChatSession | None, data: gr.LikeData) -> str:
             index = data.index if isinstance(data.index, int) else data.index[0]
             verdict = "helpful" if data.liked is True or data.liked == "Like" else "wrong"
-            return chat.save_feedback(store, state, index, verdict)
+            return rate(state, index, verdict)
 
         chatbot.like(on_like, [session], [status], queue=False)
-        helpful.click(lambda s: chat.save_feedback(store, s, None, "helpful"), [session], [status], queue=False)
-        wrong.click(lambda s: chat.save_feedback(store, s, None, "wrong"), [session], [status], queue=False)
-        send.click(lambda s, text: (chat.save_feedback(store, s, None, "wrong", text), ""), [session, correction],
+        helpful.click(lambda s: rate(s, None, "helpful"), [session], [status], queue=False)
+        wrong.click(lambda s: rate(s, None, "wrong"), [session], [status], queue=False)
+        send.click(lambda s, text: (rate(s, None, "wrong", text), ""), [session, correction],
                    [status, correction], queue=False)
         restart.click(lambda: ([], None, ""), None, [chatbot, session, status], queue=False)
 
@@ -172,7 +191,7 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
 
         # --- batch ------------------------------------------------------------------------------------------------
         def show_batch(path: str, files: list[str] | None) -> tuple[Any, ...]:
-            markdown, frame, table = _shown(lambda: batch.open_batch_report(path, files))
+            markdown, frame, table = _shown(lambda: batch.open_batch_report(path, files, batch_root))
             return markdown, frame, gr.Dataframe(value=table["data"], headers=table["headers"])
 
         open_report.click(show_batch, [folder, report_files], [batch_md, batch_html, batch_table])
@@ -183,12 +202,23 @@ def build_ui(service: CopilotService, *, feedback: FeedbackStore | None = None,
     return demo
 
 
+def guard_policy(host: str, limits: ServerConfig) -> GuardPolicy:
+    """The UI's access checks: as the API's, with a login form for the key and Gradio's upload route capped."""
+    return GuardPolicy(bind_host=host, api_key=limits.api_key, allowed_origins=limits.allowed_origins,
+                       body_limit=body_limits(limits, upload_routes=(UPLOAD_ROUTE,), feedback_routes=(),
+                                              other=EVENT_LIMIT),
+                       login_form=True, open_paths=("/gradio_api/startup-events",))  # Gradio's own start-up check
+
+
 def launch_ui(service: CopilotService, host: str = "127.0.0.1", port: int = 7860, *,
               feedback: FeedbackStore | None = None, sensor_dir: Path | None = DEFAULT_SENSOR_DIR,
-              block: bool = True) -> gr.Blocks:
+              batch_root: Path | None = None, block: bool = True) -> gr.Blocks:
     """Serve the app on host:port (never a public share link). With block=False it returns once the server is up."""
-    demo = build_ui(service, feedback=feedback, sensor_dir=sensor_dir)
+    limits = service.config.limits
+    demo = build_ui(service, feedback=feedback, sensor_dir=sensor_dir, batch_root=batch_root)
     demo.queue(default_concurrency_limit=2, max_size=128)
     demo.launch(server_name=host, server_port=port, share=False, inbrowser=False, prevent_thread_lock=not block,
-                show_error=True, ssr_mode=False, css=CSS, theme=theme(), quiet=not block, footer_links=[])
+                show_error=True, ssr_mode=False, css=CSS, theme=theme(), quiet=not block, footer_links=[],
+                max_file_size=limits.max_upload_bytes,
+                app_kwargs={"middleware": [guard_middleware(guard_policy(host, limits))]})
     return demo

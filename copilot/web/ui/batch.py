@@ -3,6 +3,10 @@ report.jsonl), from its folder or from uploaded report files.
 
 The HTML report is shown in a sandboxed iframe (`srcdoc`, no scripts): it is a complete page with its own styles,
 and sandboxing keeps it from touching the app around it.
+
+A folder typed into the tab is read on the server, so it must lie inside the batch root (`copilot ui --batch-root
+DIR`, `server.batch_root`, default the folder `copilot ui` was started in); anything else, symlinks out of it
+included, is refused. Uploaded report files are always fine.
 """
 
 from __future__ import annotations
@@ -19,7 +23,17 @@ REPORT_FILES = ("report.md", "report.html", "report.jsonl")
 TABLE_LIMIT = 500  # rows shown in the table; the files hold them all
 
 
-def _find_reports(folder: str | None, uploads: Sequence[str | Path] | None) -> dict[str, Path]:
+def resolve_in_root(folder: str, root: Path) -> Path:
+    """`folder` (absolute, or relative to `root`) resolved, if it lies inside `root`; else a CopilotError."""
+    base = root.expanduser().resolve()
+    target = (base / Path(folder).expanduser()).resolve()
+    if target != base and base not in target.parents:
+        raise CopilotError(f"{folder} is outside the batch folder this UI may read ({base.name}/): give a folder "
+                           "inside it, upload the report files instead, or restart with `copilot ui --batch-root DIR`")
+    return target
+
+
+def _find_reports(folder: str | None, uploads: Sequence[str | Path] | None, root: Path | None) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for upload in uploads or []:
         path = Path(upload)
@@ -27,14 +41,15 @@ def _find_reports(folder: str | None, uploads: Sequence[str | Path] | None) -> d
         if suffix in (".md", ".html", ".htm", ".jsonl"):
             found[{".htm": ".html"}.get(suffix, suffix)] = path
     if folder and folder.strip():
-        root = Path(folder.strip()).expanduser()
-        if not root.is_dir():
-            raise CopilotError(f"no folder {root}: give the --out folder of `copilot batch`")
+        given = folder.strip()
+        out = resolve_in_root(given, root if root is not None else Path.cwd())
+        if not out.is_dir():
+            raise CopilotError(f"no folder {given}: give the --out folder of `copilot batch`")
         for name in REPORT_FILES:
-            if (root / name).is_file():
-                found.setdefault(Path(name).suffix, root / name)
+            if (out / name).is_file():
+                found.setdefault(Path(name).suffix, out / name)
         if not found:
-            raise CopilotError(f"{root} holds no {', '.join(REPORT_FILES)}: run `copilot batch INPUT --out {root}` "
+            raise CopilotError(f"{given} holds no {', '.join(REPORT_FILES)}: run `copilot batch INPUT --out {given}` "
                                "first, or upload the report files")
     if not found:
         raise CopilotError("give the batch output folder or upload report.md / report.html / report.jsonl")
@@ -69,10 +84,13 @@ def read_jsonl_rows(path: Path) -> tuple[list[str], list[list[Any]], list[str]]:
     return columns, rows, problems
 
 
-def open_batch_report(folder: str | None, uploads: Sequence[str | Path] | None = None
+def open_batch_report(folder: str | None, uploads: Sequence[str | Path] | None = None, root: Path | None = None
                       ) -> tuple[str, str, dict[str, Any]]:
-    """(report Markdown, iframe HTML for the HTML report, table {"headers", "data"}) for the tab's three views."""
-    found = _find_reports(folder, uploads)
+    """(report Markdown, iframe HTML for the HTML report, table {"headers", "data"}) for the tab's three views.
+
+    `folder` must lie inside `root` (default: the current folder).
+    """
+    found = _find_reports(folder, uploads, root)
     notes = []
     markdown = found[".md"].read_text(encoding="utf-8", errors="replace") if ".md" in found else ""
     frame = ""

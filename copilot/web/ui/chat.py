@@ -24,6 +24,7 @@ from copilot.web.ui.render import answer_html, draft_html
 ALL_ASSETS = "All assets"
 SEARCHING = '<div class="cp-draft">Searching the documents…</div>'
 Messages = list[dict[str, Any]]
+FEEDBACK_PER_ANSWER = 5  # as server.feedback_per_answer: a stuck finger cannot grow the feedback file without end
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Turn:
     answer: Answer
     asset: str | None
     message_index: int  # position of the answer in the chat display
+    verdicts: int = 0  # feedback records saved on this answer (bounded by FEEDBACK_PER_ANSWER)
 
 
 @dataclass
@@ -97,20 +99,27 @@ def answer_question(service: CopilotService, question: str, chat: Messages | Non
 
 
 def save_feedback(store: FeedbackStore, session: ChatSession | None, message_index: int | None, verdict: str,
-                  correction: str | None = None) -> str:
+                  correction: str | None = None, *, limit: int = FEEDBACK_PER_ANSWER,
+                  max_correction_chars: int = 4000) -> str:
     """Record a verdict on the answer shown at `message_index` (None: the latest answer); returns a status line.
 
-    The record id is stable per answer, so a later correction or a changed mind supersedes the earlier record.
+    Each verdict is a new record with the answer's stable `answer_id`, so a later correction or a changed mind
+    supersedes the earlier one for a training builder while both stay in the file; at most `limit` per answer.
     """
     if session is None or not session.turns:
         return "Ask a question first: there is no answer to rate yet."
     turn = session.turns[-1] if message_index is None else session.turn_at(message_index)
     if turn is None:
         return "That message is not an answer; rate the copilot's answers."
+    if correction and len(correction) > max_correction_chars:
+        return f"That correction is {len(correction)} characters; keep it under {max_correction_chars}."
+    if turn.verdicts >= limit:
+        return f"This answer already has {turn.verdicts} verdicts; ask again to rate a new answer."
     number = session.turns.index(turn)
     history = [[q, a] for q, a in session.history()[:number]]
     store.append(Feedback.on(turn.answer, verdict, correction=correction, asset=turn.asset, history=history,
-                             feedback_id=f"{session.id}-{number}"))
+                             answer_id=f"{session.id}-{number}"))
+    turn.verdicts += 1
     if verdict == "helpful":
         return "Thanks — marked helpful."
     if correction and correction.strip():

@@ -68,22 +68,27 @@ def readable(passage: str) -> str:
     return re.sub(r"\n\s*\n+", "\n", text).strip()
 
 
+TRUST_TAGS = {"upload": "uploaded, not verified", "record": "maintenance record"}
+
+
 def source_html(n: int, source: str, section: str | None, page: int | None, quote: str | None,
-                passage: str | None, open_: bool = False, page_label: str | None = None) -> str:
-    """One tappable source: the summary names document, section and page; opening it shows the quote and passage."""
+                passage: str | None, open_: bool = False, page_label: str | None = None, trust: str = "manual") -> str:
+    """One tappable source: the summary names document, section and page (and how far it is trusted, when it is not
+    the equipment's manual); opening it shows the quote and passage."""
     inner = ""
     if quote:
         inner += f'<blockquote class="cp-quote">{html.escape(quote)}</blockquote>'
     if passage and passage.strip() != (quote or "").strip():
         inner += f'<div class="cp-passage">{html.escape(readable(passage))}</div>'
+    tag = f' <span class="cp-trust">({TRUST_TAGS[trust]})</span>' if trust in TRUST_TAGS else ""
     return (f'<details class="cp-source"{" open" if open_ else ""}><summary><span class="cp-n">[{n}]</span> '
-            f"{html.escape(where(source, section, page, page_label))}</summary>{inner}</details>")
+            f"{html.escape(where(source, section, page, page_label))}{tag}</summary>{inner}</details>")
 
 
 def answer_html(answer: Answer) -> str:
     """The final, checked answer as one chat message (HTML)."""
     banner, text = split_banner(answer.text)
-    warnings = list(answer.safety) or banner
+    warnings = list(answer.safety) + list(answer.source_warnings) or banner
     parts = []
     if warnings:
         items = "".join(f"<div>⚠ {html.escape(w)}</div>" for w in warnings)
@@ -104,12 +109,13 @@ def answer_html(answer: Answer) -> str:
     if answer.citations:
         rows = "".join(
             source_html(c.n, c.source, c.section, c.page, c.quote, getattr(_passage_for(c, answer.passages), "text",
-                                                                               None), page_label=c.page_label)
+                                                                               None), page_label=c.page_label,
+                        trust=c.trust)
             for c in answer.citations)
         parts.append(f'<div class="cp-sources"><div class="cp-sources-title">Sources — tap to read</div>{rows}</div>')
     elif answer.abstained and answer.passages:
-        rows = "".join(source_html(p.n, p.source, p.section, p.page, None, p.text, page_label=p.page_label)
-                       for p in answer.passages[:3])
+        rows = "".join(source_html(p.n, p.source, p.section, p.page, None, p.text, page_label=p.page_label,
+                                   trust=p.trust) for p in answer.passages[:3])
         parts.append(f'<div class="cp-sources cp-nearest"><div class="cp-sources-title">Nearest sources (they do '
                      f"not answer the question)</div>{rows}</div>")
     return "".join(parts)
@@ -125,7 +131,8 @@ def causes_html(answer: Answer) -> str:
         history = f'<div class="cp-evidence">{html.escape(cause.evidence)}</div>' if cause.evidence else ""
         sources = "".join(
             source_html(c.n, c.source, c.section, c.page, c.quote,
-                        getattr(_passage_for(c, answer.passages), "text", None), page_label=c.page_label)
+                        getattr(_passage_for(c, answer.passages), "text", None), page_label=c.page_label,
+                        trust=c.trust)
             for n in (*cause.citations, *cause.evidence_citations) if (c := by_n.get(n)) is not None)
         marks = "".join(f"[{n}]" for n in cause.citations)
         items.append(f"<li><details><summary><b>{html.escape(cause.cause)}</b> {marks}{check}{history}</summary>"
