@@ -105,6 +105,8 @@ def test_analyse_an_uploaded_sensor_log(api, tmp_path) -> None:
     assert report["asset"] == "P-901" and report["events"] and "summary" in report
     bad = client.post("/analyse", files={"file": ("x.csv", b"a,b\nx,y\n", "text/csv")})
     assert bad.status_code == 400 and bad.json()["detail"]
+    empty = client.post("/analyse", files={"file": ("empty.csv", b"", "text/csv")})  # 0 bytes: a 500 before
+    assert empty.status_code == 400 and "empty file" in empty.json()["detail"]
 
 
 def test_index_upload_then_stats_search_and_feedback(api, tmp_path) -> None:

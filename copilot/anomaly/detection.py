@@ -100,8 +100,13 @@ def run_detection(frame: pd.DataFrame, cfg: AnomalyConfig, fit: pd.DataFrame | N
         fit: a separate normal-operation frame with the same channels; else the first rows of `frame` are used.
         detector: override `cfg.detector` (the evaluation compares all of them on the same data).
     Raises:
-        SensorDataError: too few normal running rows to fit on, or a fit log without the frame's channels.
+        SensorDataError: a log too short to learn from, too few normal running rows to fit on, or a fit log without
+            the frame's channels.
     """
+    if fit is None and len(frame) < MIN_FIT_ROWS:
+        raise SensorDataError(f"the log has only {len(frame)} reading(s): anomaly detection needs at least "
+                              f"{MIN_FIT_ROWS} to learn normal behaviour; export a longer time range, or pass --fit "
+                              "FILE with a normal-operation log")
     channels = [str(c) for c in frame.columns]
     raw = frame.to_numpy(dtype=float)
     states = operating_states(raw, channels, cfg.settle, cfg.states)

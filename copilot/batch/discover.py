@@ -11,15 +11,20 @@ A mapping file can force the kind, the asset and the columns of any file (`copil
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
 import logging
 import os
+import re
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from copilot.anomaly.sensors import TIME_NAMES, sniff_delimiter
 from copilot.batch.inputs import ParsedFile
 from copilot.batch.mapping import InputMapping
 from copilot.batch.readers import read_alarm_log, read_sensor_file, read_work_orders
@@ -31,20 +36,84 @@ from index.loaders.tabular import looks_like_sensor_data
 logger = logging.getLogger(__name__)
 
 SNIFF_LINES = 200
+TIME_NAME_RE = re.compile("|".join(TIME_NAMES), re.IGNORECASE)
 
 
-def list_inputs(input_dir: Path, exclude: Path | None = None) -> list[Path]:
+@dataclass(frozen=True)
+class Listing:
+    """What `list_inputs` found: the files to read, and the entries left alone with the reason."""
+
+    files: list[Path]
+    skipped: list[tuple[str, str]]  # (path relative to INPUT_DIR, why it was not read)
+
+
+def _link_reason(path: Path, root: Path) -> str:
+    """Why a symbolic link under INPUT_DIR is not read. Links are never followed: a folder link can leave the input
+    folder or loop back into it (each loop a new copy of every file), and a link to a file inside it would count
+    that file twice."""
+    what = "folder" if path.is_dir() else "file"
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "a broken or looping symbolic link: not followed"
+    if target != root and root not in target.parents:
+        return f"a symbolic link to a {what} outside the input folder: not followed (copy the {what} in to read it)"
+    here = path.parent.resolve()
+    if target == here or target in here.parents:
+        return "a symbolic link to a folder that holds it (a loop): not followed"
+    inside = target.relative_to(root).as_posix()
+    return (f"a symbolic link to the {what} {inside} of the input folder: not followed ({inside} is read under its "
+            "own name)")
+
+
+def list_inputs(input_dir: Path, exclude: Path | None = None) -> Listing:
     """Every regular file under `input_dir`, sorted, without hidden files/folders and without `exclude` (the OUT_DIR
-    when it lies inside INPUT_DIR)."""
+    when it lies inside INPUT_DIR). Symbolic links and special files (pipes, sockets, devices) are listed as skipped
+    with the reason, never followed or read, so nothing outside the folder is read and no loop repeats a file."""
     if not input_dir.is_dir():
         raise CopilotError(f"input folder {input_dir} not found or not a folder: give the folder holding the exports")
-    files: list[Path] = []
+    root = input_dir.resolve()
     skip = exclude.resolve() if exclude is not None else None
-    for root, dirs, names in os.walk(input_dir, followlinks=True):
-        here = Path(root)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (skip is None or (here / d).resolve() != skip))
-        files.extend(here / n for n in sorted(names) if not n.startswith("."))
-    return sorted(files, key=lambda p: p.relative_to(input_dir).as_posix())
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for current, dirs, names in os.walk(input_dir):  # followlinks=False: a folder link is listed, never entered
+        here = Path(current)
+        kept = []
+        for name in sorted(dirs):
+            path = here / name
+            if name.startswith(".") or (skip is not None and not path.is_symlink() and path.resolve() == skip):
+                continue
+            if path.is_symlink():
+                skipped.append((path.relative_to(input_dir).as_posix(), _link_reason(path, root)))
+            else:
+                kept.append(name)
+        dirs[:] = kept
+        for name in sorted(names):
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                skipped.append((path.relative_to(input_dir).as_posix(), _link_reason(path, root)))
+            elif not path.is_file():
+                skipped.append((path.relative_to(input_dir).as_posix(), "not a regular file (a pipe, socket or "
+                                                                         "device): not read"))
+            else:
+                files.append(path)
+    return Listing(sorted(files, key=lambda p: p.relative_to(input_dir).as_posix()), sorted(skipped))
+
+
+def read_regular(path: Path) -> bytes:
+    """A listed file's bytes, refusing what became a link or a pipe since it was listed (O_NOFOLLOW, O_NONBLOCK).
+
+    Raises:
+        OSError: the file cannot be read, or is no longer a regular file.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        return handle.read()
 
 
 def content_hash(data: bytes) -> str:
@@ -75,11 +144,16 @@ def recognise(text: str) -> tuple[str, str]:
         return "table", "JSON lines"
     sample = "\n".join(lines)
     try:
-        frame = pd.read_csv(io.StringIO(sample), sep=None, engine="python", dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as exc:
+        frame = pd.read_csv(io.StringIO(sample), sep=sniff_delimiter(sample), engine="python", dtype=str,
+                            keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError, TypeError) as exc:
         return "skipped", f"neither a table nor a timestamped log ({str(exc).splitlines()[0][:80]})"
-    if len(frame.columns) < 2 or frame.empty:
+    if len(frame.columns) == 1 and TIME_NAME_RE.fullmatch(str(frame.columns[0]).strip()):
+        return "sensor", "a timestamp column alone"  # reading it says what is missing: the sensor channels
+    if len(frame.columns) < 2:
         return "skipped", "neither a table nor a timestamped log (fewer than 2 columns)"
+    if frame.empty:
+        return "skipped", f"a header with no data rows ({len(frame.columns)} columns): an empty export"
     if looks_like_sensor_data(frame):
         return "sensor", "numeric time series"
     return "table", f"table of {len(frame.columns)} columns"
@@ -111,7 +185,7 @@ def parse_file(path: Path, relative: str, data: bytes, sha256: str, mapping: Inp
             return ParsedFile(relative, sha256, "skipped", why)
     except (CopilotError, DocumentLoadError) as exc:
         return ParsedFile(relative, sha256, "failed", str(exc))
-    except (ValueError, TypeError, KeyError, UnicodeError, pd.errors.ParserError) as exc:  # messy data, never fatal
+    except (ValueError, TypeError, KeyError, UnicodeError, pd.errors.ParserError, csv.Error) as exc:  # never fatal
         logger.debug("reading %s failed", relative, exc_info=True)
         return ParsedFile(relative, sha256, "failed", f"cannot read {relative}: {type(exc).__name__}: {exc}")
     parsed.sha256 = sha256

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from copilot.anomaly.sensors import sniff_delimiter
 from copilot.batch.inputs import AlarmEvent, ParsedFile, SensorSeries, WorkOrder
 from copilot.errors import CopilotError
 from index.loaders.logs import ASSET_RE, LINE_RE
@@ -118,8 +119,8 @@ def _read_frame(relative: str, text: str) -> tuple[pd.DataFrame, list[int]]:
         bad_rows.append(len(bad_rows) + 1)
         return None
 
-    frame = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str, keep_default_na=False,
-                        on_bad_lines=skip)
+    frame = pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text), engine="python", dtype=str,
+                        keep_default_na=False, on_bad_lines=skip)
     return frame.astype(str), bad_rows
 
 

@@ -112,13 +112,15 @@ def _inputs_markdown(inputs: Sequence[dict[str, Any]]) -> list[str]:
     return lines + [""]
 
 
-def render_markdown(title: str, records: Sequence[dict[str, Any]], inputs: Sequence[dict[str, Any]]) -> str:
+def render_markdown(title: str, records: Sequence[dict[str, Any]], inputs: Sequence[dict[str, Any]],
+                    notes: Sequence[str] = ()) -> str:
     failed = [i for i in inputs if i["kind"] == "failed"]
     lines = [f"# {title}", "", f"{len(records)} asset(s) from {len(inputs)} file(s)"
              + (f"; **{len(failed)} file(s) failed**" if failed else "") + ".", ""]
     for item in failed:
         lines.append(f"- **failed** {item['source']}: {item['reason']}")
-    if failed:
+    lines += [f"- **note** {note}" for note in notes]
+    if failed or notes:
         lines.append("")
     for record in records:
         lines += _asset_markdown(record)
@@ -195,7 +197,7 @@ def _asset_html(record: dict[str, Any], plots: dict[str, str]) -> str:
 
 
 def render_html(title: str, records: Sequence[dict[str, Any]], plots: dict[str, dict[str, str]],
-                inputs: Sequence[dict[str, Any]]) -> str:
+                inputs: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> str:
     """One page with its own styles and every plot inline (data: URIs): it opens anywhere, offline."""
     failed = [i for i in inputs if i["kind"] == "failed"]
     out = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(title)}</title>"
@@ -205,6 +207,8 @@ def render_html(title: str, records: Sequence[dict[str, Any]], plots: dict[str, 
     if failed:
         out.append("<ul>" + "".join(f'<li class="bad">{_e(i["source"])}: {_e(i["reason"])}</li>' for i in failed)
                    + "</ul>")
+    if notes:
+        out.append("<ul>" + "".join(f"<li>{_e(note)}</li>" for note in notes) + "</ul>")
     if len(records) > 1:
         out.append("<nav>" + "".join(f'<a href="#{_e(slug(r["asset"]))}">{_e(r["asset"])}</a>' for r in records)
                    + "</nav>")
@@ -218,9 +222,10 @@ def render_html(title: str, records: Sequence[dict[str, Any]], plots: dict[str, 
 
 
 def write_reports(folder: Path, title: str, records: Sequence[dict[str, Any]], plots: dict[str, dict[str, str]],
-                  inputs: Sequence[dict[str, Any]]) -> None:
-    """report.jsonl, report.md and report.html in `folder`."""
+                  inputs: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> None:
+    """report.jsonl, report.md and report.html in `folder`; `notes` (duplicates counted once, links not followed)
+    head the run's report."""
     folder.mkdir(parents=True, exist_ok=True)
     write_jsonl(folder / "report.jsonl", records)
-    (folder / "report.md").write_text(render_markdown(title, records, inputs), encoding="utf-8")
-    (folder / "report.html").write_text(render_html(title, records, plots, inputs), encoding="utf-8")
+    (folder / "report.md").write_text(render_markdown(title, records, inputs, notes), encoding="utf-8")
+    (folder / "report.html").write_text(render_html(title, records, plots, inputs, notes), encoding="utf-8")

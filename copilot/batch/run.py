@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from copilot.batch.discover import content_hash, list_inputs, parse_file
+from copilot.batch.discover import content_hash, list_inputs, parse_file, read_regular
+from copilot.batch.duplicates import Duplicates, find_duplicates
 from copilot.batch.engine import run_jobs
 from copilot.batch.inputs import AssetJob, AssetResult, ParsedFile
 from copilot.batch.mapping import InputMapping
@@ -46,6 +47,7 @@ class BatchRun:
     resumed: list[str] = field(default_factory=list)
     computed: list[str] = field(default_factory=list)
     failed_assets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # duplicates counted once, links not followed
 
     @property
     def failed_files(self) -> list[dict[str, Any]]:
@@ -65,6 +67,8 @@ class BatchRun:
             text += f"\n  failed: {item['source']}: {item['reason']}"
         for asset in self.failed_assets:
             text += f"\n  asset failed: {asset}"
+        for note in self.notes:
+            text += f"\n  note: {note}"
         return text
 
 
@@ -77,15 +81,20 @@ def _progress(iterable: Any, total: int, desc: str, enabled: bool | None) -> Any
 
 
 def read_inputs(input_dir: Path, out_dir: Path, mapping: InputMapping, state: ResumeState,
-                progress: bool | None = None) -> list[ParsedFile]:
-    """Every file under INPUT_DIR recognised and read (from the resume cache when unchanged)."""
-    paths = list_inputs(input_dir, exclude=out_dir)
+                progress: bool | None = None) -> tuple[list[ParsedFile], list[str]]:
+    """Every file under INPUT_DIR recognised and read (from the resume cache when unchanged), with the symbolic
+    links and special files listed as skipped; and a note naming the links that were not followed."""
+    listing = list_inputs(input_dir, exclude=out_dir)
+    paths = listing.files
     fingerprint = mapping.fingerprint()
-    parsed = []
+    parsed = [ParsedFile(relative, "", "skipped", why) for relative, why in listing.skipped]
+    links = [relative for relative, why in listing.skipped if "symbolic link" in why]
+    notes = [f"{len(links)} symbolic link(s) not followed: {', '.join(links[:10])}"
+             + (f" and {len(links) - 10} more" if len(links) > 10 else "") + " (see the input files)"] if links else []
     for path in _progress(paths, len(paths), "reading", progress):
         relative = path.relative_to(input_dir).as_posix()
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except OSError as exc:
             parsed.append(ParsedFile(relative, "", "failed", f"cannot read: {exc.strerror or exc}"))
             continue
@@ -95,7 +104,7 @@ def read_inputs(input_dir: Path, out_dir: Path, mapping: InputMapping, state: Re
             cached = parse_file(path, relative, data, sha, mapping)
             state.save_file(cached, fingerprint)
         parsed.append(cached)
-    return parsed
+    return sorted(parsed, key=lambda f: f.source), notes
 
 
 def records_digest(job: AssetJob) -> str:
@@ -111,8 +120,11 @@ def records_digest(job: AssetJob) -> str:
     return sha.hexdigest()
 
 
-def build_jobs(files: list[ParsedFile], options: BatchOptions, context: dict[str, Any]) -> list[AssetJob]:
-    """One job per asset, records filtered by --since and --asset, each with its resume key."""
+def build_jobs(files: list[ParsedFile], options: BatchOptions, context: dict[str, Any],
+               duplicates: Duplicates | None = None) -> list[AssetJob]:
+    """One job per asset, records filtered by --since and --asset, each with its resume key; records that an
+    earlier file already held (`duplicates`) are left out and named in the asset's data problems."""
+    duplicates = duplicates or Duplicates()
     since = options.since or ""
     wanted = options.asset.upper() if options.asset else None
     jobs: dict[str, AssetJob] = {}
@@ -127,14 +139,20 @@ def build_jobs(files: list[ParsedFile], options: BatchOptions, context: dict[str
         if parsed.kind in ("failed", "skipped"):
             continue
         for order in parsed.work_orders:
+            if not duplicates.keeps_order(order):
+                continue
             if order.date >= since and (wanted is None or order.asset.upper() == wanted):
                 job(order.asset).work_orders.append(order)
                 hashes[order.asset].add((parsed.source, parsed.sha256))
         for event in parsed.alarms:
+            if not duplicates.keeps_alarm(event):
+                continue
             if event.timestamp >= since and (wanted is None or event.asset.upper() == wanted):
                 job(event.asset).alarms.append(event)
                 hashes[event.asset].add((parsed.source, parsed.sha256))
         series = parsed.sensor
+        if series is not None and parsed.source in duplicates.sensors:
+            series = None
         if series is not None and (wanted is None or series.asset.upper() == wanted):
             data = series.data[series.data.index >= since] if since else series.data
             if len(data):
@@ -146,6 +164,9 @@ def build_jobs(files: list[ParsedFile], options: BatchOptions, context: dict[str
             for target in targets:
                 if target in jobs:
                     jobs[target].problems.append(problem)
+    for asset, problem in duplicates.problems():
+        if asset in jobs:
+            jobs[asset].problems.append(problem)
     for asset, item in jobs.items():
         item.sources = sorted(source for source, _ in hashes[asset])
         item.key = digest([STATE_VERSION, asset, records_digest(item), options.fingerprint(), context])
@@ -169,8 +190,10 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, options: BatchOptions,
     target.mkdir(parents=True, exist_ok=True)
     state = ResumeState(target)
     mapping = mapping or InputMapping()
-    files = read_inputs(source, target, mapping, state, progress)
-    jobs = build_jobs(files, options, {**(context or {}), "mapping": mapping.fingerprint()})
+    files, notes = read_inputs(source, target, mapping, state, progress)
+    duplicates = find_duplicates(files)
+    jobs = build_jobs(files, options, {**(context or {}), "mapping": mapping.fingerprint()}, duplicates)
+    notes = duplicates.notes() + notes
     results: dict[str, AssetResult] = {}
     todo = []
     for job in jobs:
@@ -192,22 +215,30 @@ def run_batch(input_dir: str | Path, out_dir: str | Path, options: BatchOptions,
     finally:
         bar.close()
     ordered = [results[job.asset] for job in jobs if job.asset in results]
-    inputs = [f.summary() for f in files]
+    inputs = [_with_note(f.summary(), duplicates.note_for(f.source)) for f in files]
     records = [r.record for r in ordered]
     plots = {r.asset: r.plots for r in ordered}
-    write_reports(target, REPORT_TITLE, records, plots, inputs)
+    write_reports(target, REPORT_TITLE, records, plots, inputs, notes)
     for result in ordered:
         mine = [i for i in inputs if result.asset in i["assets"]]
         write_reports(target / "assets" / slug(result.asset), f"{REPORT_TITLE}: {result.asset}", [result.record],
                       {result.asset: result.plots}, mine)
     run = BatchRun(target, [j.asset for j in jobs], inputs, resumed,
                    sorted(r.asset for r in ordered if r.asset not in resumed),
-                   sorted(r.asset for r in ordered if r.error))
+                   sorted(r.asset for r in ordered if r.error), notes)
     (target / "run.json").write_text(json.dumps({
         "assets": run.assets, "files": inputs, "options": options.fingerprint(),
         "failed_files": [f["source"] for f in run.failed_files], "failed_assets": run.failed_assets,
+        "notes": notes,
     }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return run
+
+
+def _with_note(summary: dict[str, Any], note: str) -> dict[str, Any]:
+    """A file's input-table row with a note added to its reason (its records as read stay as they were)."""
+    if note:
+        summary["reason"] = f"{summary['reason']}; {note}" if summary["reason"] else note
+    return summary
 
 
 def load_report(out_dir: str | Path) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from copilot.batch.inputs import AssetResult, ParsedFile
 
-STATE_VERSION = "batch-2"  # bump when facts, prose or plots change, so old results are not reused
+STATE_VERSION = "batch-3"  # bump when facts, prose or plots change, so old results are not reused
 
 
 def digest(payload: Any) -> str:
