@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -163,8 +163,7 @@ class AssetWorker:
                 "action": f"Find the cause of the repeated alarm {code['code']} {code['message']}"
                           + (f" ({passage.source}, {passage.section or 'see text'})" if passage else ""),
                 "reason": reason, "citation": _citation(passage, code["message"]) if passage else None})
-        passages = [Passage(n, p.chunk_id, p.text, p.source, p.path, p.page, p.section, p.score, p.doc_type,
-                            p.assets, p.page_label) for n, p in enumerate(cited.values(), 1)]
+        passages = [replace(p, n=n) for n, p in enumerate(cited.values(), 1)]
         return recommendations, passages
 
     def _manual_passage(self, query: str, asset: str) -> Passage | None:
