@@ -6,6 +6,10 @@ home, replaces the old copy under its citation name instead of sitting beside it
 indexed file, reusing the vectors of chunks whose text did not change. Nothing is written when nothing changed, so a
 second `make run` is instant. One bad file is reported and skipped (its previous chunks, if any, are kept); it never
 spoils the rest of the index.
+
+A wrong path never costs an index: `build` with a path that does not exist (or with nothing indexable under its paths)
+refuses before writing anything, and `sync` keeps the indexed files of a path that no longer exists (a moved or
+unmounted folder) unless asked to `prune` them. Every file of a new generation is on disk before it goes live.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 from index import layout, store
 from index.chunking import split_document
 from index.config import IndexConfig
-from index.errors import DocumentLoadError, IndexMismatchError
+from index.errors import DocumentLoadError, IndexMismatchError, MissingPathError
 from index.figures import embedding_similarity
 from index.loaders import Skipped, discover, load_document
 from index.manifest import FileEntry, Manifest
+from index.progress import Progress
 from index.records import Chunk
 from index.sections import SectionVectors, embed_sections
 from index.troubleshooting import TroubleRow, TroubleTable, embed_rows, extract_rows
@@ -49,6 +54,9 @@ class UpdateReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     failed: list[Skipped] = field(default_factory=list)
+    missing: list[Skipped] = field(default_factory=list)  # given paths that do not exist
+    kept_missing: int = 0  # indexed files under those paths, kept because `prune` was not asked for
+    pruned: bool = False
     chunks_embedded: int = 0
     total_chunks: int = 0
     seconds: float = 0.0
@@ -64,6 +72,13 @@ class UpdateReport:
             f"{self.total_chunks} in index ({self.seconds:.1f} s)"
         )
         lines = [text] + [f"  failed: {f.path}: {f.reason}" for f in self.failed]
+        for gone in self.missing:
+            what = f"  missing: {gone.path}: {gone.reason}"
+            if self.pruned:
+                lines.append(f"{what}; its indexed files were removed (--prune)")
+            else:
+                lines.append(f"{what}; its {self.kept_missing} indexed file(s) were kept (sync with --prune to remove "
+                             "them)" if self.kept_missing else f"{what}; nothing indexed from there")
         return "\n".join(lines)
 
 
@@ -133,14 +148,39 @@ def _in_scope(key: str, paths: Sequence[Path]) -> bool:
 
 def build_index(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig,
                 progress: bool = False) -> UpdateReport:
-    """Index exactly the files under `paths`, replacing whatever the index held."""
-    return _update(paths, index_dir, make_embedder, cfg, rebuild=True, progress=progress)
+    """Index exactly the files under `paths`, replacing whatever the index held.
+
+    Raises:
+        MissingPathError: a path does not exist, or nothing under `paths` could be indexed; the index is untouched.
+    """
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise MissingPathError(
+            f"no such file or folder: {', '.join(str(p) for p in missing)}; nothing was indexed and "
+            f"{_index_state(index_dir)} (check the path, or leave it out)")
+    return _update(paths, index_dir, make_embedder, cfg, rebuild=True, prune=False, progress=progress)
 
 
 def sync_index(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig,
-               progress: bool = False) -> UpdateReport:
-    """Bring the index in step with the files under `paths`: add new, re-index changed, drop deleted."""
-    return _update(paths, index_dir, make_embedder, cfg, rebuild=not layout.exists(index_dir), progress=progress)
+               progress: bool = False, prune: bool = False) -> UpdateReport:
+    """Bring the index in step with the files under `paths`: add new, re-index changed, drop deleted.
+
+    A path that no longer exists is reported in `missing`; the files indexed from it stay unless `prune`.
+
+    Raises:
+        MissingPathError: every path is missing and `prune` is not set (nothing to sync; the index is untouched).
+    """
+    missing = [p for p in paths if not p.exists()]
+    if missing and len(missing) == len(paths) and not prune:
+        raise MissingPathError(
+            f"no such file or folder: {', '.join(str(p) for p in missing)}; nothing was synced and "
+            f"{_index_state(index_dir)} (sync with --prune to remove the files indexed from there)")
+    return _update(paths, index_dir, make_embedder, cfg, rebuild=not layout.exists(index_dir), prune=prune,
+                   progress=progress)
+
+
+def _index_state(index_dir: Path) -> str:
+    return f"the index at {index_dir} was left as it is" if layout.exists(index_dir) else "no index was written"
 
 
 def _once(make: EmbedderFactory) -> EmbedderFactory:
@@ -154,7 +194,7 @@ def _once(make: EmbedderFactory) -> EmbedderFactory:
 
 
 def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig, *,
-            rebuild: bool, progress: bool) -> UpdateReport:
+            rebuild: bool, prune: bool, progress: bool) -> UpdateReport:
     started = time.perf_counter()
     report = UpdateReport()
     make_embedder = _once(make_embedder)  # loaded once, when a figure's causes or the new chunks need it
@@ -163,9 +203,25 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
         old_gen = None if rebuild else layout.live_generation(index_dir)
         manifest = Manifest.load(old_gen) if old_gen else None
         files, report.skipped = discover(list(paths))
+        missing = [p for p in paths if not p.exists()]
+        report.missing = [s for s in report.skipped if Path(s.path) in missing]
+        report.pruned = prune and bool(missing)
+        for absent in report.missing:
+            logger.warning("missing %s: %s", absent.path, absent.reason)
         found = _identify(files, report)
         work = [(Path(key), name, sha) for key, (name, sha) in found.items()]
         superseded = _superseded(found, manifest.files) if manifest else set()
+        # The indexed files of a missing path stay unless pruned: a moved or unmounted folder is not a deletion (one
+        # that a file found now replaces under its citation name moved here, and gives its place up).
+        present = [p for p in paths if p.exists()]
+        keep_missing = ({k for k in manifest.files if _in_scope(k, missing) and k not in superseded}
+                        if manifest and not prune else set())
+        report.kept_missing = len(keep_missing)
+        if keep_missing and manifest is not None and manifest.chunking != cfg.chunking_params():
+            raise MissingPathError(
+                f"no such file or folder: {', '.join(str(p) for p in missing)}, and the chunking changed, so its "
+                f"{len(keep_missing)} indexed file(s) cannot be re-chunked; the index at {index_dir} was left as it "
+                "is: restore the folder, or sync with --prune to remove its files")
         rechunk = manifest is not None and manifest.chunking != cfg.chunking_params()
         if manifest is not None:
             manifest.check_embedder(cfg.embedder, index_dir)
@@ -173,7 +229,7 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
             # Every indexed file is re-chunked, those from folders not given here too (read where they were indexed,
             # under their own names); one that no longer exists is dropped. Unchanged chunks keep their vectors.
             elsewhere = [(Path(k), e) for k, e in manifest.files.items()
-                         if k not in found and k not in superseded and not _in_scope(k, paths) and Path(k).is_file()]
+                         if k not in found and k not in superseded and not _in_scope(k, present) and Path(k).is_file()]
             known = _identify([(file, None) for file, _ in elsewhere], report)
             others = [(file, e.path, known[str(file)][1]) for file, e in elsewhere if str(file) in known]
             logger.warning("chunking changed (%s -> %s): re-chunking every file (%d from folders not given here)",
@@ -186,8 +242,10 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
         new_chunks: dict[str, list[Chunk]] = {}
         new_rows: dict[str, list[TroubleRow]] = {}
         entries: dict[str, FileEntry] = {}
-        seen: set[str] = set()
+        seen: set[str] = set(keep_missing)
+        reading = Progress("reading", len(work), "files", progress)
         for file, rel, sha in work:
+            reading.update(1, f"{len(report.failed)} failed" if report.failed else "")
             key = str(file)
             seen.add(key)
             previous = old_files.get(key)
@@ -200,7 +258,8 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
                 del names[previous.path]
             names[rel] = key
             try:
-                doc = load_document(file, rel, cfg.log_columns)
+                doc = load_document(file, rel, cfg.log_columns, max_file_bytes=cfg.max_file_bytes,
+                                    max_text_bytes=cfg.max_text_bytes)
             except DocumentLoadError as exc:
                 report.failed.append(Skipped(str(file), exc.reason))
                 logger.warning("skipped %s", exc)
@@ -213,9 +272,15 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
             new_rows[key] = extract_rows(doc, chunks, key, similarity)
             entries[key] = FileEntry(rel, sha, file.stat().st_size, [c.chunk_id for c in chunks], doc.doc_type)
             (report.updated if previous else report.added).append(rel)
+        reading.close()
         seen.update(str(Path(f.path).resolve()) for f in report.failed)  # unreadable now: keep what it had
         gone = [k for k in old_files if k not in seen and (rechunk or _in_scope(k, paths) or k in superseded)]
         report.removed = [old_files[k].path for k in gone]
+        if rebuild and not new_chunks and layout.exists(index_dir):
+            why = "; ".join(f"{Path(f.path).name}: {f.reason}" for f in report.failed[:5]) or "no supported files"
+            raise MissingPathError(
+                f"nothing could be indexed from {', '.join(str(p) for p in paths)} ({why}); the index at "
+                f"{index_dir} was left as it is")
 
         if not rebuild and not report.changed:
             report.total_chunks = manifest.chunk_count if manifest else 0
@@ -289,14 +354,12 @@ def _write_generation(index_dir: Path, old_gen: Path | None, manifest: Manifest 
 def _embed_into(vectors: Any, chunks: list[Chunk], embedder: Embeddings, batch_size: int, progress: bool) -> None:
     """Embed chunks shortest first, in groups: similar lengths batch together with little padding (measured
     +35% tokens/s over file order on 2 cores, bench/bench_index.py)."""
-    from tqdm import tqdm
-
     ordered = sorted(chunks, key=lambda c: len(c.context_text))
     group = max(batch_size * 8, 64)
-    bar = tqdm(total=len(ordered), desc="embedding", unit="chunk", disable=not progress or not ordered)
+    shown = Progress("embedding", len(ordered), "chunks", progress)
     for start in range(0, len(ordered), group):
         batch = ordered[start:start + group]
         embedded = embedder.embed_documents([c.context_text for c in batch])
         store.add_vectors(vectors, [c.chunk_id for c in batch], [c.text for c in batch], embedded)
-        bar.update(len(batch))
-    bar.close()
+        shown.update(len(batch))
+    shown.close()

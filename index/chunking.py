@@ -2,7 +2,9 @@
 
 Rules: a chunk never spans two sections or two pages (its citation must be exact); paragraphs of one section and page
 are packed up to `chunk_words`; a long paragraph is cut into overlapping word windows at sentence ends where
-possible; a table is cut between rows and every piece repeats the table header; a log record is its own chunk.
+possible; a table is cut between rows and every piece repeats the table header; a log record is its own chunk. A piece
+still longer than MAX_CHUNK_CHARS (a line with few spaces: base64, minified HTML, a giant table row) is cut at
+whitespace into pieces that long, so no input makes an unbounded chunk.
 Chunk ids hash the content, so they stay stable when other parts of a file change.
 """
 
@@ -12,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from index.config import IndexConfig
+from index.config import MAX_CHUNK_CHARS, IndexConfig
 from index.records import Block, Chunk, Document
 
 SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+")
@@ -61,7 +63,7 @@ def split_document(doc: Document, cfg: IndexConfig) -> list[Chunk]:
             else:
                 pending.append(block)
     flush()
-    return _to_chunks(doc, pieces)
+    return _to_chunks(doc, [(block, part) for block, text in pieces for part in _bounded(text, MAX_CHUNK_CHARS)])
 
 
 def split_documents(docs: Iterable[Document], cfg: IndexConfig) -> list[Chunk]:
@@ -123,6 +125,28 @@ def _windows(text: str, cfg: IndexConfig) -> list[str]:
     return windows
 
 
+def _bounded(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, each cut at the last whitespace before the limit (or at the
+    limit, when the second half of the piece has none); `[text]` when it is short enough."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start:start + limit + 1]
+        cut = max(window.rfind(" "), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = limit
+        piece = text[start:start + cut].strip()
+        if piece:
+            pieces.append(piece)
+        start += cut
+    rest = text[start:].strip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
 def _join(units: list[tuple[str, str]]) -> str:
     return "".join((sep if i else "") + unit for i, (sep, unit) in enumerate(units)).strip()
 
@@ -136,7 +160,7 @@ def _slug(text: str) -> str:
 
 def _to_chunks(doc: Document, pieces: list[tuple[Block, str]]) -> list[Chunk]:
     chunks: list[Chunk] = []
-    seen: set[str] = set()
+    copies: dict[str, int] = {}  # id -> how many chunks carry it so far (a count: a file of repeats stays linear)
     for block, text in pieces:
         headings = block.headings or ((doc.title,) if doc.title else ())
         # The deepest heading is the section; text before the first heading is cited to the document's title.
@@ -145,11 +169,9 @@ def _to_chunks(doc: Document, pieces: list[tuple[Block, str]]) -> list[Chunk]:
         # an unchanged vector: sync reuses it instead of embedding again.
         digest = hashlib.sha1("\x1f".join([*headings, str(block.page), text]).encode()).hexdigest()[:10]
         chunk_id = f"{doc.path}#{_slug(section or 'doc')}:{digest}"
-        ordinal = 2
-        while chunk_id in seen:  # identical text twice in one section: keep both, with distinct ids
-            chunk_id = f"{doc.path}#{_slug(section or 'doc')}:{digest}-{ordinal}"
-            ordinal += 1
-        seen.add(chunk_id)
+        copies[chunk_id] = copies.get(chunk_id, 0) + 1
+        if copies[chunk_id] > 1:  # identical text twice in one section: keep both, with distinct ids (-2, -3...)
+            chunk_id = f"{chunk_id}-{copies[chunk_id]}"
         chunks.append(
             Chunk(
                 chunk_id=chunk_id,

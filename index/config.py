@@ -13,7 +13,13 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 FUSIONS = ("convex", "rrf")  # how hybrid search merges its dense and keyword rankings (index/search.py)
-CHUNKER_VERSION = 19  # bump when loading, chunking, chunk ids or what an index holds change: indexes are re-chunked
+CHUNKER_VERSION = 20  # bump when loading, chunking, chunk ids or what an index holds change: indexes are re-chunked
+
+# The longest chunk, in characters. A normal chunk is `chunk_words` words (the corpus and the evaluated manuals: at most
+# 1,221 characters); a longer piece is a line with few spaces (minified HTML, base64, a giant table row), which the
+# embedder truncates at 256 tokens anyway. Such a piece is cut at whitespace into pieces this long, never kept whole.
+MAX_CHUNK_CHARS = 6000
+PROGRESS_EVERY_S = 10.0  # without a terminal, a long build logs one progress line to stderr this often
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,11 @@ class IndexConfig:
     embed_batch_size: int = 32
     embed_precision: str = "auto"  # index.precision: bf16 autocast where the hardware has it natively, else fp32
     log_columns: dict[str, str] = field(default_factory=dict)  # role -> column name for work-order CSVs
+    # Size caps, each refusing a file with its reason. A PDF's bytes are mostly images, so any file may be this big:
+    max_file_mb: float = 64.0
+    # Text (a text, Markdown, CSV or log file, or a PDF's extracted text) beyond this is refused: 16 MB is about 2.7M
+    # words, some 27,000 chunks, which a 2-core CPU embeds in tens of minutes. Split bigger files, or raise the cap.
+    max_text_mb: float = 16.0
 
     def __post_init__(self) -> None:
         if self.chunk_words < 20:
@@ -43,10 +54,21 @@ class IndexConfig:
         check_precision(self.embed_precision)
         if self.embed_batch_size < 1:
             raise ValueError(f"embed_batch_size must be >= 1, got {self.embed_batch_size}")
+        if not 0 < self.max_text_mb <= self.max_file_mb:
+            raise ValueError(f"max_text_mb must be in (0, max_file_mb], got {self.max_text_mb} "
+                             f"for max_file_mb {self.max_file_mb}")
 
     def load_embedder(self, device: str | None = None) -> Embeddings:
         """The configured embedder, batch size and precision (index.embeddings.make_embedder)."""
         return embeddings.make_embedder(self.embedder, self.embed_batch_size, device, self.embed_precision)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_text_bytes(self) -> int:
+        return int(self.max_text_mb * 1024 * 1024)
 
     def chunking_params(self) -> dict[str, int]:
         """What decides chunk boundaries and ids (the chunker's version included): a change re-chunks every file."""

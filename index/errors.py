@@ -35,3 +35,7 @@ class DocumentLoadError(IndexStoreError):
 
 class EmbedderLoadError(IndexStoreError):
     """The configured embedding model cannot be found or loaded offline."""
+
+
+class MissingPathError(IndexStoreError):
+    """A path given to build or sync does not exist: nothing is written, so a typo never empties an index."""

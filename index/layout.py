@@ -5,7 +5,9 @@
     DIR/.lock        held by the one writer at a time
 
 A writer builds a new generation beside the live one and then replaces CURRENT with `os.replace` (atomic on POSIX),
-so a crash or Ctrl-C mid-build leaves the previous index usable; readers never see a half-written index.
+so a crash or Ctrl-C mid-build leaves the previous index usable; readers never see a half-written index. Every file of
+the new generation, and its folder, is fsynced before CURRENT names it, and CURRENT's folder after: a power cut never
+leaves a CURRENT that points at files still in the page cache.
 """
 
 from __future__ import annotations
@@ -50,13 +52,37 @@ def new_generation(index_dir: Path) -> Path:
     return gen
 
 
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def flush_generation(gen: Path) -> None:
+    """fsync every file under `gen`, then the folders that hold them (deepest first), so all of it is on disk."""
+    folders = [gen]
+    for path in sorted(gen.rglob("*")):
+        if path.is_dir():
+            folders.append(path)
+        elif path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    for folder in reversed(folders):
+        _fsync_dir(folder)
+
+
 def publish(index_dir: Path, gen: Path) -> None:
-    """Make `gen` live atomically, then delete older generations."""
+    """Make `gen` live atomically (its files on disk first), then delete older generations."""
+    flush_generation(gen)
+    _fsync_dir(index_dir)  # the new generation's entry in the index folder
     tmp = index_dir / f"{CURRENT}.tmp-{os.getpid()}"
     tmp.write_text(gen.name + "\n", encoding="utf-8")
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)  # the rename itself
     for old in index_dir.glob("gen-*"):
         if old.is_dir() and old.name != gen.name:
             shutil.rmtree(old, ignore_errors=True)

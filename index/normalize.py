@@ -124,7 +124,8 @@ def tokenize_query(text: str) -> list[str]:
     """Keyword tokens of a question: `tokenize` plus the technician-to-manual synonyms of QUERY_SYNONYMS."""
     tokens = tokenize(text)
     extra = [_stem(w) for word in expand_shorthand(text).split() for w in QUERY_SYNONYMS.get(word.strip(".,;:?!"), ())]
-    return tokens + [t for t in extra if t not in tokens]
+    present = set(tokens)  # a set: a list test made a long question quadratic (30k words: minutes)
+    return tokens + [t for t in extra if t not in present]
 
 
 def tokenize(text: str) -> list[str]:

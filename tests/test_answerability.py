@@ -221,3 +221,45 @@ def test_a_line_counts_the_topic_its_section_heading_names() -> None:
     # a heading alone never makes a line an answer: the line must say one of the question's words itself
     off_topic = Passage(1, "c3", "Wear gloves.", "m.md", "m.md", 6, "6.3 Changing the gearbox oil", 0.6)
     assert best_lines("gearbox oil change interval?", [off_topic], idf=IDF) == []
+
+
+def _key_terms_word_by_word(question: str, idf: dict[str, float], ignore: set[str], slot: object) -> list:
+    """key_terms as it was before it skipped repeated words (issue 24): the reference for its output."""
+    import re
+
+    from copilot.qa.answerability import READING, REQUEST_WORDS, KeyTerm
+    from index.normalize import QUERY_SYNONYMS, expand_shorthand, tokenize
+
+    skip = set(REQUEST_WORDS) | set(ignore) | (slot.words if slot else set())  # type: ignore[attr-defined]
+    unseen = max(idf.values(), default=1.0)
+    terms: dict[str, KeyTerm] = {}
+    for word in expand_shorthand(question).split():
+        bare = word.strip(".,;:?!()\"'")
+        synonyms = frozenset(t for s in QUERY_SYNONYMS.get(bare, ()) for t in tokenize(s))
+        tokens = tokenize(bare)
+        for i, term in enumerate(tokens):
+            if i and term == re.sub(r"[-.]", "", tokens[i - 1]):
+                continue
+            compact = re.sub(r"[-.]", "", term)
+            if {term, compact} & skip or term in terms or len(term) < 2 and not term.isdigit():
+                continue
+            forms = frozenset({term, compact}) | synonyms
+            seen = [idf[f] for f in forms if f in idf]
+            if not seen and READING.fullmatch(term):
+                continue
+            terms[term] = KeyTerm(term, forms, max(seen) if seen else unseen)
+    return list(terms.values())
+
+
+@pytest.mark.parametrize("question", [
+    "What part number fits the DE labyrinth seal on the CP-80?",
+    "Portable meter reads 7.4 mm/s on the discharge bearing. Is that a problem, can we keep running?",
+    "P-103 flow is down and the amps dropped. cause? P-103 flow down, amps dropped, KC-3 stuck, kc-3 valve stuck",
+    "What torque does the impeller nut get? torque the nut, the NUT, nut. REPL BRG, brg, bearings",
+    "",
+])
+def test_key_terms_are_unchanged_by_reading_each_distinct_word_once(question: str) -> None:
+    slot = requested_slot(question)
+    assert key_terms(question, IDF, {"cp80"}, slot) == _key_terms_word_by_word(question, IDF, {"cp80"}, slot)
+    long_question = question * 300
+    assert key_terms(long_question, IDF, (), slot) == _key_terms_word_by_word(long_question, IDF, set(), slot)

@@ -84,8 +84,12 @@ def key_terms(question: str, idf: Mapping[str, float], ignore: Iterable[str] = (
     skip = set(REQUEST_WORDS) | set(ignore) | (slot.words if slot else set())
     unseen = max(idf.values(), default=1.0)
     terms: dict[str, KeyTerm] = {}
+    done: set[str] = set()  # a word seen before adds nothing: each distinct word is tokenized once (linear time)
     for word in expand_shorthand(question).split():
         bare = word.strip(".,;:?!()\"'")
+        if bare in done:
+            continue
+        done.add(bare)
         synonyms = frozenset(t for s in QUERY_SYNONYMS.get(bare, ()) for t in tokenize(s))
         tokens = tokenize(bare)
         for i, term in enumerate(tokens):

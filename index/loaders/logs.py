@@ -10,6 +10,7 @@ import re
 from collections import OrderedDict
 from pathlib import Path
 
+from index.loaders.encoding import read_text
 from index.records import Block
 
 LINE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\S*\s+(.*)$")
@@ -18,7 +19,7 @@ ASSET_RE = re.compile(r"\b([A-Z]{1,3}-\d{3})\b")
 
 def parse_log(path: Path) -> tuple[str, tuple[Block, ...]] | None:
     """Group timestamped lines by (asset, date); None when fewer than half the lines carry a timestamp."""
-    lines = [ln for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    lines = [ln for ln in read_text(path, errors="replace").splitlines() if ln.strip()]
     if not lines:
         return None
     groups: OrderedDict[tuple[str, str], list[str]] = OrderedDict()

@@ -31,18 +31,34 @@ KRAMDOWN_ATTRIBUTES_RE = re.compile(r"\{:[^}\n]*\}")  # "{: .floater.framed}" af
 
 
 INLINE_CODE_RE = re.compile(r"(`+)[^`]*?\1")
+# Markup is rewritten only on lines up to this long. The link, code-span and template-tag patterns backtrack, so a
+# crafted line of brackets or backticks costs time quadratic in its length (200 kB of "[": 9 minutes); no line of the
+# corpus or the evaluated manuals is over 869 characters, and a longer line is data, not prose: kept as it is.
+MAX_MARKUP_LINE_CHARS = 2000
+
+
+def strip_template_tags(text: str) -> str:
+    """`text` without Jekyll/Liquid tags (TEMPLATE_TAG_RE), line by line, leaving over-long lines as they are."""
+    if "{%" not in text and "{{" not in text:
+        return text
+    return "\n".join(TEMPLATE_TAG_RE.sub("", line) if len(line) <= MAX_MARKUP_LINE_CHARS else line
+                     for line in text.split("\n"))
 
 
 def plain_links(line: str) -> str:
     """A Markdown line as it reads: links and images by their label, `<br>` as a space, kramdown attribute lists
     dropped (code spans untouched)."""
+    if len(line) > MAX_MARKUP_LINE_CHARS:
+        return line
     code = [m.span() for m in INLINE_CODE_RE.finditer(line)]
 
     def label(match: re.Match[str]) -> str:
         inside = any(a < match.start() < b for a, b in code)
         return match.group(0) if inside else match.group(1)
 
-    return KRAMDOWN_ATTRIBUTES_RE.sub("", LINE_BREAK_TAG_RE.sub(" ", LINK_RE.sub(label, line)))
+    if "](" in line or "][" in line:  # no link without one: a line of stray brackets costs no search
+        line = LINK_RE.sub(label, line)
+    return KRAMDOWN_ATTRIBUTES_RE.sub("", LINE_BREAK_TAG_RE.sub(" ", line))
 
 
 def split_front_matter(text: str) -> tuple[str, str, str]:
@@ -78,7 +94,7 @@ def parse_markdown(text: str) -> tuple[str, tuple[Block, ...]]:
     """Split Markdown into blocks; return (title, blocks). The title is the first level-1 heading, if any."""
     blocks: list[Block] = []
     front_title, front_matter, text = split_front_matter(text)
-    text = INNER_FRONT_MATTER_RE.sub(_inner_front_matter_heading, TEMPLATE_TAG_RE.sub("", text))
+    text = INNER_FRONT_MATTER_RE.sub(_inner_front_matter_heading, strip_template_tags(text))
     headings: list[tuple[int, str]] = [(0, front_title)] if front_title else []
     page: int | None = None
     title = front_title

@@ -13,33 +13,66 @@ from index.records import Block
 logger = logging.getLogger(__name__)
 
 
-def parse_pdf(path: Path) -> tuple[str, tuple[Block, ...]]:
-    """Read every page's text; page numbers are the PDF's physical pages, counted from 1."""
+DECRYPT_HINT = ("decrypt a copy (`qpdf --decrypt in.pdf out.pdf`, with `--password=PASSWORD` if it has one) and index "
+                "that")
+
+
+def _encrypted(path: Path, why: str, exc: BaseException | None = None) -> DocumentLoadError:
+    detail = f" ({exc})" if exc is not None and str(exc) else ""
+    return DocumentLoadError(path, f"encrypted PDF: {why}{detail}; {DECRYPT_HINT}")
+
+
+def parse_pdf(path: Path, max_text_bytes: int | None = None) -> tuple[str, tuple[Block, ...]]:
+    """Read every page's text; page numbers are the PDF's physical pages, counted from 1.
+
+    An encrypted PDF is read when it opens without a password (permissions only, as vendors often ship manuals);
+    one that needs a password, or a cipher pypdf cannot run, fails as "encrypted PDF" with how to decrypt it.
+    Any other pypdf error fails the file as "not a readable PDF". Text beyond `max_text_bytes` (UTF-8) is refused.
+    """
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             try:
-                reader.decrypt("")
+                opened = reader.decrypt("")
+            except DependencyError as exc:
+                raise _encrypted(path, "its AES cipher needs the `cryptography` package", exc) from exc
             except Exception as exc:  # pypdf raises several types for unsupported encryption
-                raise DocumentLoadError(path, f"encrypted PDF ({exc}): save an unencrypted copy") from exc
+                raise _encrypted(path, "its encryption is not supported", exc) from exc
+            if not opened:
+                raise _encrypted(path, "it needs a password to open")
         pages = []
+        size = 0
         for number, page in enumerate(reader.pages, start=1):
             try:
-                pages.append(page.extract_text() or "")
+                text = page.extract_text() or ""
+            except (DependencyError, FileNotDecryptedError):
+                raise
             except Exception as exc:  # one damaged page must not lose the rest of the manual
                 logger.warning("%s: page %d unreadable (%s); skipped", path, number, exc)
-                pages.append("")
+                text = ""
+            size += len(text.encode("utf-8", errors="replace"))
+            if max_text_bytes is not None and size > max_text_bytes:
+                raise DocumentLoadError(path, f"PDF text is over the {max_text_bytes / 2**20:g} MB limit for text "
+                                              f"(index.max_text_mb in the config) by page {number}: split the PDF, "
+                                              "or raise the limit")
+            pages.append(text)
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except DocumentLoadError:
         raise
-    except (PdfReadError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise DocumentLoadError(path, f"not a readable PDF ({exc}); re-export it or convert it to text") from exc
+    except DependencyError as exc:  # AES: raised inside PdfReader() without the `cryptography` package
+        raise _encrypted(path, "its AES cipher needs the `cryptography` package (pip install cryptography)",
+                         exc) from exc
+    except FileNotDecryptedError as exc:
+        raise _encrypted(path, "it needs a password to open", exc) from exc
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise DocumentLoadError(path, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:200]}); re-export it "
+                                      "or convert it to text") from exc
     if not any(p.strip() for p in pages):
         raise DocumentLoadError(path, "PDF has no extractable text (scanned images?): run OCR on it first")
-    title = meta_title.strip() or path.stem.replace("_", " ")
+    title = str(meta_title).strip() or path.stem.replace("_", " ")
     texts, labels = page_labels(pages)
     return parse_text("", pages=texts, title=title, page_labels=labels)
 

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from index.errors import DocumentLoadError
+from index.loaders.encoding import SAMPLE_BYTES, read_text, text_encoding
 from index.records import Block
 
 ROLE_PATTERNS: dict[str, tuple[str, ...]] = {
@@ -51,7 +52,7 @@ def read_table(path: Path) -> pd.DataFrame:
     try:
         if path.suffix.lower() == ".jsonl":
             rows = []
-            for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            for number, line in enumerate(read_text(path, errors="replace").splitlines(), 1):
                 if line.strip():
                     try:
                         rows.append(json.loads(line))
@@ -59,8 +60,10 @@ def read_table(path: Path) -> pd.DataFrame:
                         raise DocumentLoadError(path, f"line {number} is not JSON ({exc.msg})") from exc
             frame = pd.DataFrame(rows)
         else:
+            with open(path, "rb") as handle:
+                encoding = text_encoding(path, handle.read(SAMPLE_BYTES)) or "utf-8"
             frame = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False,
-                                encoding_errors="replace")
+                                encoding=encoding, encoding_errors="replace")
     except DocumentLoadError:
         raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError, csv.Error) as exc:
