@@ -80,11 +80,25 @@ def cmd_index(args: argparse.Namespace) -> int:
         return 0
     if not args.paths:
         raise CopilotError(f"`copilot index {args.action}` needs at least one PATH (a file or folder)")
-    run = build_index if args.action == "build" else sync_index
-    report = run([Path(p) for p in args.paths], index_dir, lambda: cfg.index.load_embedder(), cfg.index,
-                 progress=sys.stderr.isatty())
+    paths = [Path(p) for p in args.paths]
+    if args.action == "promote":  # uploads the user vouches for count as the equipment's documents
+        from copilot.qa.trust import PROMOTED, UPLOADS, promote
+
+        moved = promote(index_dir, args.paths)
+        report = sync_index([index_dir / UPLOADS, index_dir / PROMOTED], index_dir, lambda: cfg.index.load_embedder(),
+                            cfg.index, progress=True)
+        print(f"promoted to {PROMOTED}/: {', '.join(p.name for p in moved)}")
+        print(report.summary())
+        return 1 if report.failed else 0
+    if args.action == "build":
+        if args.prune:
+            raise CopilotError("--prune is for `copilot index sync`: `build` replaces the whole index anyway")
+        report = build_index(paths, index_dir, lambda: cfg.index.load_embedder(), cfg.index, progress=True)
+    else:
+        report = sync_index(paths, index_dir, lambda: cfg.index.load_embedder(), cfg.index, progress=True,
+                            prune=args.prune)
     print(report.summary())
-    return 1 if report.failed else 0
+    return 1 if report.failed or (report.missing and not report.pruned) else 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -126,7 +140,8 @@ def _print_answer(answer: Any) -> None:
     print(answer.text)  # safety warnings of the cited sections lead the text
     for citation in answer.citations:
         where = ", ".join(x for x in (citation.section, page_reference(citation.page, citation.page_label)) if x)
-        print(f"  [{citation.n}] {citation.source} ({where}): \"{citation.quote}\"")
+        trust = f" [{citation.trust}]" if citation.trust != "manual" else ""  # an upload or a record, not the manual
+        print(f"  [{citation.n}] {citation.source} ({where}){trust}: \"{citation.quote}\"")
     if answer.route in ("rag", "count"):  # other routes quote the documents; their notes are in --json
         for sentence in answer.unsupported:
             print(f"  {'unsupported' if answer.route == 'rag' else 'note'}: {sentence}")
@@ -255,23 +270,52 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
-    from copilot.web.service import CopilotService, ensure_port_free
+def _server_config(args: argparse.Namespace) -> Any:
+    """The `server` config section with --api-key (else $COPILOT_API_KEY) and --batch-root applied; refuses to
+    listen beyond loopback without a key. Checked, like the port, before any model is loaded."""
+    import dataclasses
+    import os
+
+    from copilot.errors import ConfigError
+    from copilot.web.guard import API_KEY_ENV, ensure_safe_bind
+    from copilot.web.service import ensure_port_free
 
     ensure_port_free(args.host, args.port)
+    server = _config(args).server
+    changes: dict[str, Any] = {}
+    key = getattr(args, "api_key", None) or os.environ.get(API_KEY_ENV) or server.api_key
+    if key:
+        changes["api_key"] = key
+    if getattr(args, "batch_root", None):
+        root = Path(args.batch_root).expanduser()
+        if not root.is_dir():
+            raise CopilotError(f"--batch-root {root} is not a folder")
+        changes["batch_root"] = root
+    try:
+        server = dataclasses.replace(server, **changes)
+    except ValueError as exc:
+        raise ConfigError(f"invalid server setting: {exc}") from exc
+    ensure_safe_bind(args.host, server.api_key)
+    return server
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from copilot.web.service import CopilotService, ServiceConfig
+
+    server = _server_config(args)
     from copilot.web.ui.app import launch_ui
 
-    launch_ui(CopilotService(_load_copilot(args)), args.host, args.port)
+    launch_ui(CopilotService(_load_copilot(args), ServiceConfig(limits=server)), args.host, args.port)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from copilot.web.service import CopilotService, ensure_port_free
+    from copilot.web.service import CopilotService, ServiceConfig
 
-    ensure_port_free(args.host, args.port)
+    server = _server_config(args)
     from copilot.web.api import serve
 
-    serve(CopilotService(_load_copilot(args)), args.host, args.port)
+    serve(CopilotService(_load_copilot(args), ServiceConfig(limits=server)), args.host, args.port)
     return 0
 
 
@@ -300,10 +344,14 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
                        "cited lines (instant)")
 
     p = sub.add_parser("index", parents=[common], help="build, sync or inspect the document index")
-    p.add_argument("action", choices=["build", "sync", "stats"], help="build: from scratch; sync: incremental")
+    p.add_argument("action", choices=["build", "sync", "stats", "promote"],
+                   help="build: from scratch; sync: incremental; promote: uploads (by file name) the user vouches for "
+                   "count as the equipment's documents, not as unverified uploads")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to index")
     p.add_argument("--columns", metavar="MAP", help="work-order CSV columns when not guessed, e.g. "
                    "id=Ref,date=Opened,asset=Equipment")
+    p.add_argument("--prune", action="store_true", help="sync: remove the indexed files of a PATH that no longer "
+                   "exists (without it they are kept, and sync exits 1)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", parents=[common], help="hybrid search without generation")
@@ -376,11 +424,17 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("ui", parents=[common, model], help="the web UI: chat, documents, sensors, batch reports")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--api-key", metavar="KEY", help="require this key (a login form in the browser; "
+                   "default $COPILOT_API_KEY); needed to listen on anything but 127.0.0.1")
+    p.add_argument("--batch-root", metavar="DIR", help="the batch tab opens folders under DIR only "
+                   "(default: the current folder)")
     p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("serve", parents=[common, model], help="the HTTP API (OpenAPI at /openapi.json)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--api-key", metavar="KEY", help="require `Authorization: Bearer KEY` or `X-API-Key: KEY` on "
+                   "every request (default $COPILOT_API_KEY); needed to listen on anything but 127.0.0.1")
     p.set_defaults(func=cmd_serve)
 
     for command in plugin_commands():

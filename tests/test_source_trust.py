@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from copilot import Copilot, load_config
+from copilot.errors import CopilotError
 from copilot.generation.backends import NoModel
 from copilot.qa.injection import has_instructions, without_instructions
-from copilot.qa.trust import trust_of
-from index import IndexConfig, build_index
+from copilot.qa.trust import PROMOTED, UPLOADS, promote, trust_of
+from index import IndexConfig, build_index, sync_index
 from tests.fakes import HashingEmbedder, ScriptedGenerator
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -104,3 +105,13 @@ def test_instructions_are_cut_and_a_manuals_own_words_are_kept() -> None:
                                           "Torque the gland nuts to 25 N·m. Check for leaks.")
     manuals = sorted((CORPUS / "manuals").glob("*.md")) + sorted((CORPUS / "knowledge").glob("*"))
     assert manuals and not [p.name for p in manuals if p.is_file() and has_instructions(p.read_text("utf-8"))]
+
+
+def test_a_promoted_upload_counts_as_the_equipments_document(planted: Path, fake_embedder: HashingEmbedder) -> None:
+    with pytest.raises(CopilotError, match="no upload named other.md .* uploads there: tp50_bulletin.md"):
+        promote(planted, ["other.md"])
+    moved = promote(planted, ["tp50_bulletin.md"])
+    assert moved == [planted / PROMOTED / "tp50_bulletin.md"] and not (planted / UPLOADS / "tp50_bulletin.md").exists()
+    sync_index([planted / UPLOADS, planted / PROMOTED], planted, lambda: fake_embedder, IndexConfig(embedder="fake"))
+    answer = _copilot(planted, fake_embedder).ask("Who do I call about the TP-50 pump?")
+    assert {c.trust for c in answer.citations if c.source == "tp50_bulletin.md"} == {"manual"}
