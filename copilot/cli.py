@@ -180,9 +180,23 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     from copilot.config import DEFAULT_MODEL
-    from copilot.generation.models import resolve_embedder, resolve_language_model
+    from copilot.errors import ModelLoadError
+    from copilot.generation.backends import choose_backend
+    from copilot.generation.convert import prepare_onnx
+    from copilot.generation.models import resolve_adapter, resolve_embedder, resolve_language_model
 
-    print(f"language model: {resolve_language_model(args.model or DEFAULT_MODEL)}")
+    generation = _config(args, **{"generation.model": args.model or DEFAULT_MODEL}).generation
+    model_path = resolve_language_model(generation.model)
+    print(f"language model: {model_path}")
+    if choose_backend(generation) == "onnx":  # merge the adapter and convert once; keyed by the adapter's bytes
+        try:
+            export = prepare_onnx(generation.model, model_path, resolve_adapter(generation), generation.onnx_precision)
+            print(f"fast backend (onnxruntime-genai, {generation.onnx_precision}): {export}")
+        except ModelLoadError as exc:  # `auto` falls back to transformers at run time: warn, do not stop `make run`
+            print(f"warning: fast backend not prepared, answers will use transformers: {exc}", file=sys.stderr)
+    else:
+        print("fast backend: off (generation.backend onnx or auto, with the `fast` extra, for the default model on "
+              "CPU); answers use transformers")
     from index.embeddings import DEFAULT_EMBEDDER
 
     print(f"embedder: {resolve_embedder(args.embedder or DEFAULT_EMBEDDER)}")
@@ -403,7 +417,9 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("prepare", help="prepare the offline models (convert the bundled GGUF once)")
+    p = sub.add_parser("prepare", help="prepare the offline models (convert the bundled GGUF once; with "
+                       "generation.backend onnx, merge the adapter and convert it for onnxruntime-genai)")
+    p.add_argument("--config", metavar="FILE", help="YAML config file (its generation section picks the backend)")
     p.add_argument("--model", help="language model id or path")
     p.add_argument("--embedder", help="embedding model id or path")
     p.set_defaults(func=cmd_prepare)

@@ -51,7 +51,12 @@ class GenerationConfig:
     """Which language model writes answers, and how."""
 
     model: str = DEFAULT_MODEL  # Hugging Face id or local path; the default is converted from a bundled GGUF
-    backend: str = "transformers"  # transformers | openai (an OpenAI-compatible HTTP endpoint)
+    # transformers: PyTorch (the default; GPU, other models, the trainer); openai: an OpenAI-compatible HTTP endpoint;
+    # onnx: the merged model as an ONNX export run by onnxruntime-genai (copilot/generation/onnx.py, the `fast`
+    # extra), CPU; auto: onnx on CPU for the default model when onnxruntime-genai is installed, else transformers.
+    # Not the default yet: on an AVX2 CPU it decodes 3.7x faster but reads a long prompt slower (docs/benchmarks.md)
+    backend: str = "transformers"
+    onnx_precision: str = "int8"  # int8 | int4 (faster, more answers change) | fp32 (docs/benchmarks.md)
     endpoint: str | None = None  # e.g. http://localhost:8000/v1 for vLLM, llama.cpp server or TGI
     api_key_env: str = "OPENAI_API_KEY"  # name of the variable holding the endpoint's key, if it needs one
     # LoRA adapter: "bundled" = the project's fine-tune (copilot/generation/adapters/), used with the default model
@@ -63,8 +68,11 @@ class GenerationConfig:
     device: str | None = None  # cpu | cuda; None picks cuda when present
 
     def __post_init__(self) -> None:
-        if self.backend not in ("transformers", "openai"):
-            raise ValueError(f"backend must be 'transformers' or 'openai', got {self.backend!r}")
+        backends = ("auto", "onnx", "transformers", "openai")
+        if self.backend not in backends:
+            raise ValueError(f"backend must be one of {', '.join(backends)}, got {self.backend!r}")
+        if self.onnx_precision not in ("int4", "int8", "fp32"):
+            raise ValueError(f"onnx_precision must be int4, int8 or fp32, got {self.onnx_precision!r}")
         if self.backend == "openai" and not self.endpoint:
             raise ValueError("backend 'openai' needs an endpoint URL (generation.endpoint)")
         if self.max_new_tokens < 1:

@@ -1,0 +1,181 @@
+"""Merge the LoRA adapter into the base model and convert it once for onnxruntime-genai, cached by content hash.
+
+The fast CPU backend (`copilot.generation.onnx`) runs an int8 (or int4) ONNX export of the *merged* model: decoding
+then reads far fewer bytes of weights per token than transformers' fp32 540 MB (bench/bench_generation.py). The
+export lives under $COPILOT_HOME/models/onnx/<model>-<adapter>-<precision>-<key>/, where the key hashes the
+adapter's bytes, the base model's config and weight files, the precision and the engine's version: a retrained
+adapter gets a new folder and is converted again; an unchanged one is reused. `copilot prepare` calls
+`prepare_onnx`; the backend calls it on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+
+from copilot.config import copilot_home
+from copilot.errors import ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+RECIPE = "merge+ortgenai-builder/1"  # bump when the conversion below changes what it writes
+PRECISIONS = ("int4", "int8", "fp32")
+INSTALL_HINT = ("pip install 'onnxruntime-genai>=0.18' 'onnx>=1.17' 'onnx-ir>=0.1' (or re-run `make install`), "
+                "or set generation.backend: transformers")
+MANIFEST = "prepared.json"
+TOKENIZER_DIR = "tokenizer"  # the transformers tokenizer, saved beside the export: the same chat template and ids
+
+
+def import_engine() -> ModuleType:
+    """The onnxruntime_genai module.
+
+    Raises:
+        ModelLoadError: the engine is not installed, with the command that installs it.
+    """
+    try:
+        return importlib.import_module("onnxruntime_genai")
+    except ImportError as exc:
+        raise ModelLoadError(f"the onnx generation backend needs onnxruntime-genai, which is not installed ({exc}): "
+                             f"{INSTALL_HINT}") from exc
+
+
+def engine_installed() -> bool:
+    """Whether onnxruntime-genai can be imported (checked without importing it)."""
+    return importlib.util.find_spec("onnxruntime_genai") is not None
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".safetensors", ".bin"))
+
+
+def cache_key(model: str, model_path: Path | str, adapter: Path | None, precision: str) -> str:
+    """16 hex digits naming one export: adapter bytes, base config and weight files, precision, engine version.
+
+    The adapter is hashed by content (a few MB). The base weights (hundreds of MB) are keyed by name, size and
+    modification time, and their config.json by content; a changed base therefore also re-converts.
+    """
+    digest = hashlib.sha256()
+    try:
+        engine = metadata.version("onnxruntime-genai")
+    except metadata.PackageNotFoundError:
+        engine = "absent"
+    digest.update(f"{RECIPE}\0{engine}\0{model}\0{precision}\0".encode())
+    base = Path(model_path)
+    if base.is_dir():
+        for path in sorted(base.glob("*.json")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        for path in _weight_files(base):
+            stat = path.stat()
+            digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    else:
+        digest.update(str(model_path).encode())
+    if adapter is not None:
+        for path in [adapter / "adapter_config.json", *_weight_files(adapter)]:
+            digest.update(path.name.encode() + b"\0")
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def onnx_cache_dir(model: str, model_path: Path | str, adapter: Path | None, precision: str,
+                   home: Path | None = None) -> Path:
+    """Where the export for this model + adapter + precision lives (whether or not it exists yet)."""
+    slug = Path(model.rstrip("/")).name or "model"
+    tag = adapter.name if adapter is not None else "base"
+    key = cache_key(model, model_path, adapter, precision)
+    return (home or copilot_home()) / "models" / "onnx" / f"{slug}-{tag}-{precision}-{key}"
+
+
+def is_prepared(folder: Path) -> bool:
+    """A finished export: written last, so a half-done conversion is never mistaken for one."""
+    return (folder / MANIFEST).is_file() and (folder / "genai_config.json").is_file()
+
+
+def merge_adapter(model_path: Path | str, adapter: Path | None, out_dir: Path) -> None:
+    """Save the base model with the LoRA adapter merged into its weights (fp32) and its tokenizer to `out_dir`."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_path)
+        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"cannot load language model from {model_path}: {exc}") from exc
+    if adapter is not None:
+        try:
+            from peft import PeftModel
+        except ImportError as exc:
+            raise ModelLoadError("merging the LoRA adapter needs peft: pip install 'maintenance-copilot[finetune]', "
+                                 "or run with --no-adapter") from exc
+        try:
+            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"cannot merge LoRA adapter {adapter}: {exc}") from exc
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+
+
+def _build(merged: Path, out_dir: Path, precision: str, cache: Path) -> None:
+    """Run onnxruntime-genai's model builder in a child process (it prints a lot; we keep its tail for errors)."""
+    command = [sys.executable, "-m", "onnxruntime_genai.models.builder", "-i", str(merged), "-o", str(out_dir),
+               "-p", precision, "-e", "cpu", "-c", str(cache)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0 or not (out_dir / "genai_config.json").is_file():
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-8:])
+        missing = "No module named" in tail
+        hint = INSTALL_HINT if missing else ("the model's architecture may not be supported by onnxruntime-genai's "
+                                             "builder; set generation.backend: transformers")
+        raise ModelLoadError(f"converting {merged.name} to ONNX ({precision}) failed (exit {done.returncode}):\n"
+                             f"{tail}\nWhat to do: {hint}")
+
+
+def prepare_onnx(model: str, model_path: Path | str, adapter: Path | None, precision: str = "int8",
+                 home: Path | None = None) -> Path:
+    """The onnxruntime-genai export of `model` (+ `adapter` merged), converted now unless already cached.
+
+    Raises:
+        ModelLoadError: the engine is missing, the model or adapter cannot be loaded, or the conversion failed;
+            the message says what to do.
+    """
+    if precision not in PRECISIONS:
+        raise ModelLoadError(f"onnx precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    out_dir = onnx_cache_dir(model, model_path, adapter, precision, home)
+    if is_prepared(out_dir):
+        return out_dir
+    import_engine()
+    for module in ("onnx", "onnx_ir"):  # the builder's own imports, which the runtime wheel does not pull in
+        if importlib.util.find_spec(module) is None:
+            raise ModelLoadError(f"converting to ONNX needs the {module} package, which is not installed: "
+                                 f"{INSTALL_HINT}")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("converting %s%s to ONNX %s in %s (one time, about a minute)", model,
+                f" + {adapter.name}" if adapter else "", precision, out_dir)
+    with tempfile.TemporaryDirectory(prefix=out_dir.name + ".tmp-", dir=out_dir.parent) as tmp:
+        merged, built = Path(tmp) / "merged", Path(tmp) / "onnx"
+        merge_adapter(model_path, adapter, merged)
+        _build(merged, built, precision, Path(tmp) / "cache")
+        shutil.copytree(merged, built / TOKENIZER_DIR, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
+        manifest = {"model": model, "model_path": str(model_path), "adapter": str(adapter) if adapter else None,
+                    "precision": precision, "key": out_dir.name.rsplit("-", 1)[-1], "recipe": RECIPE,
+                    "engine": metadata.version("onnxruntime-genai")}
+        (built / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+        shutil.rmtree(out_dir, ignore_errors=True)  # a half-written folder from a killed run
+        try:
+            os.replace(built, out_dir)
+        except OSError:
+            if not is_prepared(out_dir):  # another process finished first: use its export
+                raise
+    return out_dir

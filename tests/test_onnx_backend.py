@@ -1,0 +1,109 @@
+"""The onnxruntime-genai backend: greedy output equal to transformers', the export's cache key, clear install errors."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from copilot.config import DEFAULT_MODEL, GenerationConfig
+from copilot.errors import ModelLoadError
+from copilot.generation import backends, convert
+from copilot.generation.backends import HFGenerator, choose_backend, make_generator
+from copilot.generation.onnx import OnnxGenerator
+
+BUNDLED = Path(__file__).resolve().parents[1] / "copilot" / "generation" / "adapters" / "smollm2-135m-maint"
+MESSAGES = [{"role": "system", "content": "Answer only from the numbered passages."},
+            {"role": "user", "content": "What torque do the seal gland nuts take ?"}]
+
+
+def tiny_gqa_llama(tokenizer, seed: int = 0):  # type: ignore[no-untyped-def]
+    """`fakes.tiny_llama` with 16-wide heads: onnxruntime's GroupQueryAttention needs head_size % 16 == 0."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512,
+                         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+                         bos_token_id=None, tie_word_embeddings=False)
+    torch.manual_seed(seed)
+    return LlamaForCausalLM(config).float().eval()
+
+
+@pytest.fixture
+def tiny_model_dir(tmp_path: Path, tiny_tokenizer) -> Path:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "tiny-llama"
+    tiny_gqa_llama(tiny_tokenizer).save_pretrained(folder)
+    tiny_tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_onnx_greedy_output_equals_transformers_on_a_tiny_model(tiny_model_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime_genai")
+    pytest.importorskip("onnx_ir")
+    cfg = GenerationConfig(model=str(tiny_model_dir), backend="onnx", onnx_precision="fp32")
+    fast = OnnxGenerator(tiny_model_dir, cfg, home=tmp_path / "home")
+    reference = HFGenerator(tiny_model_dir, GenerationConfig(model=str(tiny_model_dir), backend="transformers"))
+    expected = reference.generate(MESSAGES, max_new_tokens=16)
+    assert expected  # a random model still says something: the comparison is not vacuous
+    assert fast.generate(MESSAGES, max_new_tokens=16) == expected
+    assert "".join(fast.stream(MESSAGES, max_new_tokens=16)).strip() == expected
+    assert fast.count_tokens(MESSAGES) == reference.count_tokens(MESSAGES)
+    exports = list((tmp_path / "home" / "models" / "onnx").iterdir())
+    assert len(exports) == 1 and convert.is_prepared(exports[0])  # converted once, on first use, into the cache
+
+
+def test_the_cache_key_follows_the_adapter_bytes(tmp_path: Path) -> None:
+    adapter = tmp_path / "adapter"
+    shutil.copytree(BUNDLED, adapter)
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "config.json").write_text("{}")
+    before = convert.onnx_cache_dir(DEFAULT_MODEL, base, adapter, "int4", tmp_path)
+    assert convert.onnx_cache_dir(DEFAULT_MODEL, base, adapter, "int4", tmp_path) == before  # stable
+    (adapter / "README.md").write_text("notes only: the weights are unchanged")
+    assert convert.onnx_cache_dir(DEFAULT_MODEL, base, adapter, "int4", tmp_path) == before
+    weights = adapter / "adapter_model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1  # a retrained adapter: one byte of its weights differs
+    weights.write_bytes(bytes(data))
+    after = convert.onnx_cache_dir(DEFAULT_MODEL, base, adapter, "int4", tmp_path)
+    assert after != before and after.parent == tmp_path / "models" / "onnx"
+    assert convert.onnx_cache_dir(DEFAULT_MODEL, base, adapter, "int8", tmp_path) != after
+    assert convert.onnx_cache_dir(DEFAULT_MODEL, base, None, "int4", tmp_path) != after
+
+
+def hide_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if onnxruntime-genai were not installed: a None in sys.modules makes every import of it fail."""
+    monkeypatch.setitem(sys.modules, "onnxruntime_genai", None)
+
+
+def test_a_missing_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    hide_engine(monkeypatch)
+    generator = OnnxGenerator(tmp_path, GenerationConfig(backend="onnx"), home=tmp_path)
+    with pytest.raises(ModelLoadError, match=r"onnxruntime-genai.*not installed.*pip install.*backend: transformers"):
+        generator.generate(MESSAGES, max_new_tokens=4)
+
+
+def test_auto_uses_transformers_without_the_engine_and_onnx_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert choose_backend(GenerationConfig()) == "transformers"  # the default, whatever is installed
+    assert choose_backend(GenerationConfig(backend="auto", model="some/other-model")) == "transformers"
+    assert choose_backend(GenerationConfig(backend="auto", device="cuda")) == "transformers"
+    hide_engine(monkeypatch)
+    assert choose_backend(GenerationConfig(backend="auto", device="cpu")) == "transformers"
+    monkeypatch.setattr(convert, "engine_installed", lambda: True)
+    assert choose_backend(GenerationConfig(backend="auto", device="cpu")) == "onnx"
+
+
+def test_auto_falls_back_to_transformers_when_the_export_fails(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    monkeypatch.setattr(backends, "choose_backend", lambda cfg: "onnx")
+    generator = make_generator(GenerationConfig(backend="auto"), tmp_path, None)
+    assert isinstance(generator, OnnxGenerator) and isinstance(generator.fallback, HFGenerator)
+    hide_engine(monkeypatch)
+    monkeypatch.setattr(generator.fallback, "generate", lambda messages, max_new_tokens: "from transformers")
+    assert generator.generate(MESSAGES, max_new_tokens=4) == "from transformers"
+    explicit = make_generator(GenerationConfig(backend="onnx"), tmp_path, None)
+    assert isinstance(explicit, OnnxGenerator) and explicit.fallback is None  # an explicit choice fails loudly
