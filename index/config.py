@@ -33,7 +33,8 @@ class IndexConfig:
 
     chunk_words: int = 100  # chosen by retrieval quality on corpus/eval/qa.jsonl (docs/retrieval.md)
     overlap_words: int = 20
-    embedder: str = DEFAULT_EMBEDDER  # Hugging Face id or local path of a sentence-transformers model
+    # Hugging Face id, local path of a sentence-transformers model, or a short name (minilm, mpnet; kept as the full id)
+    embedder: str = DEFAULT_EMBEDDER
     embed_batch_size: int = 32
     embed_precision: str = "auto"  # index.precision: bf16 autocast where the hardware has it natively, else fp32
     log_columns: dict[str, str] = field(default_factory=dict)  # role -> column name for work-order CSVs
@@ -44,6 +45,7 @@ class IndexConfig:
     max_text_mb: float = 16.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "embedder", embeddings.canonical_embedder(self.embedder))
         if self.chunk_words < 20:
             raise ValueError(f"chunk_words must be >= 20, got {self.chunk_words}")
         if not 0 <= self.overlap_words < self.chunk_words:

