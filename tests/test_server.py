@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from copilot.cli import main
 from copilot.web.api import create_app
 from copilot.web.feedback import FeedbackStore, load_feedback
 from tests.fakes import HashingEmbedder
 from tests.test_ui import sensor_csv
-from tests.ui_support import QUESTION, free_port, make_service
+from tests.ui_support import QUESTION, api_server, make_service
 
 
 @pytest.fixture
@@ -26,18 +23,8 @@ def api(tiny_corpus: Path, tmp_path: Path) -> Iterator[tuple[httpx.Client, Path]
     """A client of the API server running in this process; yields (client, work folder)."""
     service, _ = make_service(tiny_corpus, tmp_path)
     app = create_app(service, FeedbackStore(tmp_path / "feedback.jsonl"))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the API server did not start"
-        time.sleep(0.05)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    with api_server(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client, tmp_path
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def _without_timings(record: dict) -> dict:  # type: ignore[type-arg]

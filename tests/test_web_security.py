@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from copilot.cli import main
@@ -26,7 +25,7 @@ from copilot.web.feedback import FeedbackStore, load_feedback
 from copilot.web.guard import ensure_safe_bind, is_loopback
 from copilot.web.service import CopilotService, LimitError, ServiceConfig, hide_paths
 from copilot.web.ui import batch, chat, documents
-from tests.ui_support import QUESTION, free_port, make_service
+from tests.ui_support import QUESTION, api_server, free_port, make_service
 
 BASE = "http://127.0.0.1:8765"
 MANUAL = b"# GB-7 Gearbox\n\n## 4 Oil\n\nChange the gearbox oil every 2000 hours with ISO VG 220 oil.\n"
@@ -138,17 +137,8 @@ def live(tiny_corpus: Path, tmp_path: Path) -> Iterator[tuple[str, CopilotServic
     """A real uvicorn server in a thread; yields (base URL, service)."""
     service, _ = make_service(tiny_corpus, tmp_path)
     app = create_app(service, FeedbackStore(tmp_path / "feedback.jsonl"))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the API server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", service
-    server.should_exit = True
-    thread.join(timeout=10)
+    with api_server(app) as url:
+        yield url, service
 
 
 def test_a_huge_question_gets_413_at_once_over_real_http(live) -> None:
