@@ -85,14 +85,14 @@ def tiny_tokenizer(texts: list[str]) -> Any:
     return tokenizer
 
 
-def tiny_llama(tokenizer: Any, seed: int = 0) -> Any:
+def tiny_llama(tokenizer: Any, seed: int = 0, heads: int = 4, kv_heads: int = 2, positions: int = 2048) -> Any:
     """A randomly initialised Llama (hidden 32, 2 layers) over `tokenizer`'s vocabulary; the same seed, the same
     weights. Real transformers and peft code paths in a few milliseconds."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+                         num_attention_heads=heads, num_key_value_heads=kv_heads, max_position_embeddings=positions,
                          pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
                          bos_token_id=None, tie_word_embeddings=False)
     torch.manual_seed(seed)

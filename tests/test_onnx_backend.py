@@ -13,6 +13,7 @@ from copilot.errors import ModelLoadError
 from copilot.generation import backends, convert
 from copilot.generation.backends import HFGenerator, choose_backend, make_generator
 from copilot.generation.onnx import OnnxGenerator
+from tests.fakes import tiny_llama
 
 BUNDLED = Path(__file__).resolve().parents[1] / "copilot" / "generation" / "adapters" / "smollm2-135m-maint"
 MESSAGES = [{"role": "system", "content": "Answer only from the numbered passages."},
@@ -21,15 +22,7 @@ MESSAGES = [{"role": "system", "content": "Answer only from the numbered passage
 
 def tiny_gqa_llama(tokenizer, seed: int = 0):  # type: ignore[no-untyped-def]
     """`fakes.tiny_llama` with 16-wide heads: onnxruntime's GroupQueryAttention needs head_size % 16 == 0."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512,
-                         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
-                         bos_token_id=None, tie_word_embeddings=False)
-    torch.manual_seed(seed)
-    return LlamaForCausalLM(config).float().eval()
+    return tiny_llama(tokenizer, seed, heads=2, kv_heads=1, positions=512)
 
 
 @pytest.fixture
