@@ -100,3 +100,24 @@ def test_auto_falls_back_to_transformers_when_the_export_fails(monkeypatch: pyte
     assert generator.generate(MESSAGES, max_new_tokens=4) == "from transformers"
     explicit = make_generator(GenerationConfig(backend="onnx"), tmp_path, None)
     assert isinstance(explicit, OnnxGenerator) and explicit.fallback is None  # an explicit choice fails loudly
+
+
+def test_closing_a_transformers_stream_early_stops_decoding(tiny_model_dir: Path, monkeypatch) -> None:
+    """A reader that stops (a draft cut short, a client gone) stops the decoding thread, not only the reading."""
+    import transformers
+
+    steps: list[int] = []
+    original = transformers.LlamaForCausalLM.forward
+
+    def counting_forward(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        steps.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(transformers.LlamaForCausalLM, "forward", counting_forward)
+    cfg = GenerationConfig(model=str(tiny_model_dir), backend="transformers")
+    generator = HFGenerator(tiny_model_dir, cfg)
+    stream = generator.stream(MESSAGES, max_new_tokens=200)
+    next(stream)
+    stream.close()  # joins the decoding thread before it returns
+    assert 1 <= len(steps) < 20  # not the 200 tokens asked for
+    assert not generator._lock.locked()  # the next answer can start at once

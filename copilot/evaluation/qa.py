@@ -5,6 +5,7 @@
 - abstain_unanswerable: share of unanswerable questions the copilot declined to answer (higher is better).
 - false_abstention: share of answerable questions it declined (lower is better).
 - unflagged_bad_numbers: answers stating a number that none of their cited passages contains, not flagged.
+- discarded_generate_share: the share of the model's generation time spent on drafts the checks did not keep.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def evaluate_qa(qa_path: Path, copilot: Any, limit: int | None = None) -> dict[s
     cited_gold = keyword_hits = false_abstain = abstain_ok = unflagged = 0
     latencies: list[float] = []
     first_tokens: list[float] = []
+    generate_s = discarded_s = 0.0  # model time in all, and on drafts the checks did not keep
+    drafts = stopped = 0
     routes: dict[str, int] = {}
     failures: list[dict[str, Any]] = []
     for item in items:
@@ -56,6 +59,11 @@ def evaluate_qa(qa_path: Path, copilot: Any, limit: int | None = None) -> dict[s
         if "first_token_s" in answer.timings:
             first_tokens.append(answer.timings["first_token_s"])
         routes[answer.route] = routes.get(answer.route, 0) + 1
+        generate_s += answer.timings.get("generate_s", 0.0)
+        if "generate_s" in answer.timings and answer.route != "rag":
+            drafts += 1
+            discarded_s += answer.timings["generate_s"]
+            stopped += "draft_stopped_s" in answer.timings
         bad = bad_numbers(answer, by_id)
         flagged = any(n in " ".join(answer.unsupported) for n in bad)
         unflagged += bool(bad) and not flagged
@@ -86,5 +94,9 @@ def evaluate_qa(qa_path: Path, copilot: Any, limit: int | None = None) -> dict[s
         "latency_p50_s": round(statistics.median(latencies), 3) if latencies else None,
         "first_token_p50_s": round(statistics.median(first_tokens), 3) if first_tokens else None,
         "routes": routes,
+        "generate_s": round(generate_s, 1),
+        "discarded_drafts": drafts,
+        "discarded_drafts_stopped_early": stopped,
+        "discarded_generate_share": round(discarded_s / generate_s, 3) if generate_s else None,
         "failures": failures,
     }

@@ -111,26 +111,35 @@ class HFGenerator:
 
     def stream(self, messages: Messages, *, max_new_tokens: int) -> Iterator[str]:
         import torch
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
         with self._lock:
             self._load()
             inputs = self._inputs(messages)
             streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
             errors: list[BaseException] = []
+            stop = threading.Event()  # set when the reader stops reading: a draft cut short, a client gone
+
+            class Stopped(StoppingCriteria):
+                def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                    return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device)
 
             def run() -> None:
                 try:
                     with torch.inference_mode():
-                        self._model.generate(**inputs, **self._generate_kwargs(max_new_tokens), streamer=streamer)
+                        self._model.generate(**inputs, **self._generate_kwargs(max_new_tokens), streamer=streamer,
+                                             stopping_criteria=StoppingCriteriaList([Stopped()]))
                 except BaseException as exc:  # surfaced to the caller below
                     errors.append(exc)
                     streamer.on_finalized_text("", stream_end=True)
 
             worker = threading.Thread(target=run, daemon=True)
             worker.start()
-            yield from streamer
-            worker.join()
+            try:
+                yield from streamer
+            finally:  # also when the reader closes this stream early: stop decoding before the lock is let go
+                stop.set()
+                worker.join()
             if errors:
                 raise GenerationError(f"generation failed: {errors[0]}")
 
