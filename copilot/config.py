@@ -16,8 +16,11 @@ import yaml
 
 from copilot.errors import ConfigError
 from index.config import FUSIONS, IndexConfig
+from index.parents import PARENT_SCORINGS
+from index.rescore import canonical_rescorer
 
 DEFAULT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+RESCORE_STAGES = ("rerank", "fusion")  # where retrieval.rescorer's scores enter (copilot/qa/retrieval.py)
 
 
 def copilot_home() -> Path:
@@ -34,8 +37,29 @@ class RetrievalConfig:
     min_score: float = 0.30  # cosine similarity; below this a passage is not evidence
     asset_scope: bool = True  # a named asset limits the search to its own documents plus untagged general ones
     fusion: str = "convex"  # convex (weighted max-normalised scores) | rrf (reciprocal rank); index/search.py
+    # Re-scoring stage (index/rescore.py): none | mpnet | an embedder id or folder | cross-encoder:PATH (a local
+    # sentence-transformers CrossEncoder). Off by default: measured in docs/retrieval.md, "Re-scoring".
+    rescorer: str = "none"
+    # rerank: the copilot's fused top `rescore_depth` re-sorted by score + weight x rescore/best; fusion: a third side
+    # of the convex fusion over every candidate (wants the vectors stored: index.rescorer_vectors)
+    rescore_stage: str = "rerank"
+    rescore_depth: int = 30
+    rescore_weight: float = 1.0  # in first-place units, as the fusion's sides and the copilot's votes
+    # Small-to-big over an index built with index.parent_words (index/parents.py): none | max | mean | parent, how a
+    # parent window's own score joins its best chunk's (index/search.py). Measured, not the default (docs/retrieval.md,
+    # "Granularity on real documents"); an index without parents ignores it.
+    parent_scoring: str = "none"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "rescorer", canonical_rescorer(self.rescorer))
+        if self.rescore_stage not in RESCORE_STAGES:
+            raise ValueError(f"rescore_stage must be one of {', '.join(RESCORE_STAGES)}, got {self.rescore_stage!r}")
+        if self.rescore_depth < 1:
+            raise ValueError(f"rescore_depth must be >= 1, got {self.rescore_depth}")
+        if self.rescore_weight < 0:
+            raise ValueError(f"rescore_weight must be >= 0, got {self.rescore_weight}")
+        if self.parent_scoring not in PARENT_SCORINGS:
+            raise ValueError(f"parent_scoring must be one of {', '.join(PARENT_SCORINGS)}, got {self.parent_scoring!r}")
         if self.top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {self.top_k}")
         if self.candidates < self.top_k:

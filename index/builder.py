@@ -30,8 +30,10 @@ from index.errors import DocumentLoadError, IndexMismatchError, MissingPathError
 from index.figures import embedding_similarity
 from index.loaders import Skipped, discover, load_document
 from index.manifest import FileEntry, Manifest
+from index.parents import ParentWindows, embed_parents, split_parents
 from index.progress import Progress
 from index.records import Chunk
+from index.rescore import NONE, RescoreVectors, embed_rescore_vectors
 from index.sections import SectionVectors, embed_sections
 from index.troubleshooting import TroubleRow, TroubleTable, embed_rows, extract_rows
 
@@ -60,6 +62,8 @@ class UpdateReport:
     chunks_embedded: int = 0
     total_chunks: int = 0
     seconds: float = 0.0
+    rescore_embedded: int = 0  # chunks embedded by the re-scorer (index.rescorer_vectors)
+    rescore_seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
@@ -71,6 +75,8 @@ class UpdateReport:
             f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; {self.chunks_embedded} chunks embedded, "
             f"{self.total_chunks} in index ({self.seconds:.1f} s)"
         )
+        if self.rescore_embedded:
+            text += f"; re-scorer vectors: {self.rescore_embedded} chunks ({self.rescore_seconds:.1f} s)"
         lines = [text] + [f"  failed: {f.path}: {f.reason}" for f in self.failed]
         for gone in self.missing:
             what = f"  missing: {gone.path}: {gone.reason}"
@@ -147,7 +153,7 @@ def _in_scope(key: str, paths: Sequence[Path]) -> bool:
 
 
 def build_index(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig,
-                progress: bool = False) -> UpdateReport:
+                progress: bool = False, make_rescorer_encoder: EmbedderFactory | None = None) -> UpdateReport:
     """Index exactly the files under `paths`, replacing whatever the index held.
 
     Raises:
@@ -158,11 +164,13 @@ def build_index(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderF
         raise MissingPathError(
             f"no such file or folder: {', '.join(str(p) for p in missing)}; nothing was indexed and "
             f"{_index_state(index_dir)} (check the path, or leave it out)")
-    return _update(paths, index_dir, make_embedder, cfg, rebuild=True, prune=False, progress=progress)
+    return _update(paths, index_dir, make_embedder, cfg, rebuild=True, prune=False, progress=progress,
+                   make_rescorer_encoder=make_rescorer_encoder)
 
 
 def sync_index(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig,
-               progress: bool = False, prune: bool = False) -> UpdateReport:
+               progress: bool = False, prune: bool = False,
+               make_rescorer_encoder: EmbedderFactory | None = None) -> UpdateReport:
     """Bring the index in step with the files under `paths`: add new, re-index changed, drop deleted.
 
     A path that no longer exists is reported in `missing`; the files indexed from it stay unless `prune`.
@@ -176,7 +184,7 @@ def sync_index(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFa
             f"no such file or folder: {', '.join(str(p) for p in missing)}; nothing was synced and "
             f"{_index_state(index_dir)} (sync with --prune to remove the files indexed from there)")
     return _update(paths, index_dir, make_embedder, cfg, rebuild=not layout.exists(index_dir), prune=prune,
-                   progress=progress)
+                   progress=progress, make_rescorer_encoder=make_rescorer_encoder)
 
 
 def _index_state(index_dir: Path) -> str:
@@ -194,7 +202,8 @@ def _once(make: EmbedderFactory) -> EmbedderFactory:
 
 
 def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFactory, cfg: IndexConfig, *,
-            rebuild: bool, prune: bool, progress: bool) -> UpdateReport:
+            rebuild: bool, prune: bool, progress: bool,
+            make_rescorer_encoder: EmbedderFactory | None = None) -> UpdateReport:
     started = time.perf_counter()
     report = UpdateReport()
     make_embedder = _once(make_embedder)  # loaded once, when a figure's causes or the new chunks need it
@@ -241,6 +250,7 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
 
         new_chunks: dict[str, list[Chunk]] = {}
         new_rows: dict[str, list[TroubleRow]] = {}
+        new_parents: dict[str, list[tuple[Chunk, tuple[str, ...]]]] = {}
         entries: dict[str, FileEntry] = {}
         seen: set[str] = set(keep_missing)
         reading = Progress("reading", len(work), "files", progress)
@@ -269,6 +279,8 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
                 report.failed.append(Skipped(str(file), "no text found in file"))
                 continue
             new_chunks[key] = chunks
+            if cfg.parent_words:
+                new_parents[key] = split_parents(doc, chunks, cfg)
             new_rows[key] = extract_rows(doc, chunks, key, similarity)
             entries[key] = FileEntry(rel, sha, file.stat().st_size, [c.chunk_id for c in chunks], doc.doc_type)
             (report.updated if previous else report.added).append(rel)
@@ -282,12 +294,15 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
                 f"nothing could be indexed from {', '.join(str(p) for p in paths)} ({why}); the index at "
                 f"{index_dir} was left as it is")
 
-        if not rebuild and not report.changed:
+        # a sync that only adds, drops or changes the stored re-scorer vectors writes a generation too
+        same_rescorer = manifest is None or manifest.rescorer == cfg.rescorer_vectors
+        if not rebuild and not report.changed and same_rescorer:
             report.total_chunks = manifest.chunk_count if manifest else 0
             report.seconds = time.perf_counter() - started
             return report
         _write_generation(index_dir, old_gen, manifest, old_files, gone, new_chunks, new_rows, entries, report,
-                          make_embedder, cfg, progress)
+                          make_embedder, cfg, progress, make_rescorer_encoder or cfg.load_rescorer_encoder,
+                          new_parents)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -295,11 +310,14 @@ def _update(paths: Sequence[Path], index_dir: Path, make_embedder: EmbedderFacto
 def _write_generation(index_dir: Path, old_gen: Path | None, manifest: Manifest | None,
                       old_files: dict[str, FileEntry], gone: list[str], new_chunks: dict[str, list[Chunk]],
                       new_rows: dict[str, list[TroubleRow]], entries: dict[str, FileEntry], report: UpdateReport,
-                      make_embedder: EmbedderFactory, cfg: IndexConfig, progress: bool) -> None:
-    from index.embeddings import embedding_dimension
+                      make_embedder: EmbedderFactory, cfg: IndexConfig, progress: bool,
+                      make_rescorer_encoder: EmbedderFactory,
+                      new_parents: dict[str, list[tuple[Chunk, tuple[str, ...]]]] | None = None) -> None:
+    from index.embeddings import embedder_backend, embedding_dimension
 
     embedder = make_embedder()
     dimension = embedding_dimension(embedder)
+    backend = embedder_backend(embedder)
     fresh = [c for chunks in new_chunks.values() for c in chunks]
     reused: dict[str, Any] = {}
     if old_gen is not None and manifest is not None:
@@ -331,19 +349,35 @@ def _write_generation(index_dir: Path, old_gen: Path | None, manifest: Manifest 
     rows = [r for r in (old_rows.rows if old_rows else ()) if r.file not in replaced]
     rows += [r for key in new_chunks for r in new_rows.get(key, ())]
     troubles = embed_rows(rows, embedder, old_rows)
+    parents = _parents(kept, new_parents or {}, old_gen, embedder) if cfg.parent_words else None
+    rescore = None
+    if cfg.rescorer_vectors != NONE:  # the re-scorer's vectors of every chunk, those of unchanged text kept
+        rescore_started = time.perf_counter()
+        previous = RescoreVectors.load(old_gen) if old_gen is not None else None
+        before = previous.lookup() if previous is not None and previous.model == cfg.rescorer_vectors else {}
+        rescore = embed_rescore_vectors(kept + fresh, make_rescorer_encoder(), cfg.rescorer_vectors, previous)
+        report.rescore_embedded = sum(1 for cid, key in zip(rescore.ids, rescore.keys, strict=True)
+                                      if before.get(cid, ("",))[0] != key)
+        report.rescore_seconds = time.perf_counter() - rescore_started
 
     gen = layout.new_generation(index_dir)
     try:
         store.save_store(vectors, gen)
         sections.save(gen)
         troubles.save(gen)
+        if parents is not None:
+            parents.save(gen)
+        if rescore is not None:
+            rescore.save(gen)
         with open(gen / CHUNKS_FILE, "w", encoding="utf-8") as handle:
             for chunk in kept + fresh:
                 handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
         Manifest(
             embedder=cfg.embedder, dimension=dimension, chunking=cfg.chunking_params(), files=files,
             skipped=[{"path": s.path, "reason": s.reason} for s in report.skipped + report.failed],
-            updated=time.strftime("%Y-%m-%dT%H:%M:%S"),
+            updated=time.strftime("%Y-%m-%dT%H:%M:%S"), rescorer=cfg.rescorer_vectors,
+            embed_backend=(manifest.backends_after(backend, report.chunks_embedded) if manifest is not None
+                           else backend),
         ).save(gen)
         layout.publish(index_dir, gen)
     except BaseException:
@@ -363,3 +397,15 @@ def _embed_into(vectors: Any, chunks: list[Chunk], embedder: Embeddings, batch_s
         store.add_vectors(vectors, [c.chunk_id for c in batch], [c.text for c in batch], embedded)
         shown.update(len(batch))
     shown.close()
+
+
+def _parents(kept: list[Chunk], new_parents: dict[str, list[tuple[Chunk, tuple[str, ...]]]], old_gen: Path | None,
+             embedder: Embeddings) -> ParentWindows:
+    """Parent windows of every chunk (index/parents.py): a kept chunk's from the previous generation, a new file's
+    from its cutting; windows whose id the previous generation holds keep their vectors."""
+    previous = ParentWindows.load(old_gen) if old_gen is not None else None
+    kept_ids = {c.chunk_id for c in kept}
+    pairs = [(p, ids) for p, ids in zip(previous.parents, previous.children, strict=True)
+             if ids and ids[0] in kept_ids] if previous is not None else []
+    pairs += [pair for key in new_parents for pair in new_parents[key]]
+    return embed_parents(pairs, embedder, previous)

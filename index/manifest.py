@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import IndexMismatchError
+from index.rescore import is_bi_encoder
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "manifest.json"
@@ -35,6 +36,11 @@ class Manifest:
     skipped: list[dict[str, str]] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
     updated: str = ""
+    # the bi-encoder whose chunk vectors are stored for re-scoring (index/rescore.py, `rescore.npz`); "none": none
+    rescorer: str = "none"
+    # what computed the vectors (index.embeddings.embedder_backend: torch, torch-bf16, onnx-int8; "a+b" after a sync
+    # by another backend): information only, as the backends' vectors agree to cosine >= 0.99; "" in older indexes
+    embed_backend: str = ""
 
     def save(self, folder: Path) -> None:
         data = asdict(self)
@@ -59,6 +65,21 @@ class Manifest:
                 f"{embedder!r} is configured: use the same embedder (--embedder {self.embedder}) or rebuild the "
                 "index with `copilot index build`"
             )
+
+    def check_rescorer(self, rescorer: str, where: Path) -> None:
+        """Refuse to re-score with one model against candidate vectors another model stored (no stored vectors, or
+        a rescorer that stores none, is fine: vectors are then computed at query time or not needed)."""
+        if self.rescorer != "none" and is_bi_encoder(rescorer) and self.rescorer != rescorer:
+            raise IndexMismatchError(
+                f"index at {where} stores re-scorer vectors of {self.rescorer!r}, but {rescorer!r} is configured as "
+                f"retrieval.rescorer: use the same re-scorer (retrieval.rescorer: {self.rescorer}) or rebuild the "
+                f"index with index.rescorer_vectors: {rescorer}"
+            )
+
+    def backends_after(self, backend: str, embedded: int) -> str:
+        """The manifest's embed_backend once `embedded` new vectors from `backend` are added beside the old ones."""
+        old = [b for b in self.embed_backend.split("+") if b] or ["unknown"]  # an index older than this field
+        return "+".join(old + [backend] if embedded and backend not in old else old)
 
     @property
     def chunk_count(self) -> int:

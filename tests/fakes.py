@@ -1,10 +1,13 @@
 """Test doubles: a scripted generator that records prompts, a hashing embedder with real (lexical) similarity,
-and a tiny chat tokenizer and Llama built on the spot for the fine-tuning tests."""
+a tiny chat tokenizer and Llama built on the spot for the fine-tuning tests, and a tiny sentence-transformers model
+for the embedding backends."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -97,3 +100,23 @@ def tiny_llama(tokenizer: Any, seed: int = 0, heads: int = 4, kv_heads: int = 2,
                          bos_token_id=None, tie_word_embeddings=False)
     torch.manual_seed(seed)
     return LlamaForCausalLM(config).float().eval()
+
+
+def tiny_sentence_model(folder: Path, tokenizer: Any, seed: int = 0, pooling: str = "mean") -> Path:
+    """A randomly initialised sentence-transformers model (BERT, hidden 32, 2 layers, `pooling`, normalised) saved
+    into `folder`: the real export, quantisation and pooling code paths of index/onnx_embed.py in a second."""
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128, pad_token_id=tokenizer.pad_token_id)
+    BertModel(config).save_pretrained(folder / "hf")
+    tokenizer = copy.deepcopy(tokenizer)
+    tokenizer.chat_template = None  # with a chat template, sentence-transformers 6 would wrap each text as a message
+    tokenizer.save_pretrained(folder / "hf")
+    transformer = models.Transformer(str(folder / "hf"), max_seq_length=64)
+    SentenceTransformer(modules=[transformer, models.Pooling(32, pooling), models.Normalize()],
+                        device="cpu").save(str(folder / "st"))
+    return folder / "st"

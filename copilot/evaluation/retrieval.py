@@ -2,7 +2,9 @@
 
 `hybrid` is the two fused by the configured fusion (retrieval.fusion, convex by default), and `hybrid_rrf` or
 `hybrid_convex` by the other one, side by side; `copilot` is what `copilot ask` uses: hybrid plus the query plan
-(named assets, fault codes, dates, history intent; see copilot/qa/retrieval.py).
+(named assets, fault codes, dates, history intent; see copilot/qa/retrieval.py). Variants of the copilot's retrieval
+config (`--variant NAME:rescorer=mpnet,rescore_weight=1.0`, e.g. a re-scoring stage) are scored as `copilot+NAME` rows
+beside it, on the same loaded index.
 
 A retrieved chunk is a hit when it holds the gold quote, or comes from the gold source and the gold page (for records
 without pages, the gold section, i.e. the work-order id). This is stricter than "any chunk of the gold file" for logs,
@@ -11,6 +13,7 @@ where a file-level match would be meaningless.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -18,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from copilot.config import CopilotConfig
+from copilot.config import CopilotConfig, RetrievalConfig
 from copilot.errors import CopilotError
 from copilot.evaluation import load_qa
 from index.config import FUSIONS
@@ -58,8 +61,35 @@ def score_ranks(ranks: list[int | None]) -> dict[str, float]:
     return out
 
 
-def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> dict[str, Any]:
-    """Score dense-only, keyword-only and hybrid retrieval on the answerable questions of a QA file."""
+def parse_variant(text: str, base: RetrievalConfig) -> tuple[str, RetrievalConfig]:
+    """`NAME:KEY=VALUE,KEY=VALUE` (retrieval config keys) -> (NAME, the config with those values).
+
+    Raises:
+        CopilotError: a malformed item, an unknown key or an invalid value, naming it.
+    """
+    import yaml
+
+    name, sep, body = text.partition(":")
+    if not sep or not name.strip():
+        raise CopilotError(f"bad --variant {text!r}: use NAME:KEY=VALUE[,KEY=VALUE...], e.g. "
+                           "mpnet:rescorer=mpnet,rescore_weight=1.0")
+    known = {f.name for f in dataclasses.fields(RetrievalConfig)}
+    values: dict[str, Any] = {}
+    for item in filter(None, (x.strip() for x in body.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or key.strip() not in known:
+            raise CopilotError(f"bad --variant item {item!r}: KEY=VALUE with KEY one of {', '.join(sorted(known))}")
+        values[key.strip()] = yaml.safe_load(value)
+    try:
+        return name.strip(), dataclasses.replace(base, **values)
+    except (TypeError, ValueError) as exc:
+        raise CopilotError(f"invalid --variant {text!r}: {exc}") from exc
+
+
+def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig,
+                       variants: dict[str, RetrievalConfig] | None = None) -> dict[str, Any]:
+    """Score dense-only, keyword-only, hybrid and copilot retrieval, and each copilot variant (`copilot+NAME`), on
+    the answerable questions of a QA file."""
     from index import HybridIndex
     from index.layout import live_generation
 
@@ -71,25 +101,37 @@ def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> di
     depth = max(CUTOFFS)
     results: dict[str, Any] = {"questions": len(items), "index": str(index_dir), "chunks": len(loaded)}
     misses: list[dict[str, Any]] = []
-    from copilot.qa.retrieval import Retriever
+    from copilot.qa.retrieval import Retriever, load_rescorer
 
-    retriever = Retriever(loaded, cfg.retrieval)
+    retriever = Retriever(loaded, cfg.retrieval, load_rescorer(loaded, cfg.retrieval, cfg.index))
+    retrievers = {"copilot": retriever}
+    loaded_rescorers = {retriever.rescorer.name: retriever.rescorer}
+    for name, variant in (variants or {}).items():
+        rescorer = load_rescorer(loaded, variant, cfg.index, reuse=loaded_rescorers.get(variant.rescorer))
+        loaded_rescorers.setdefault(rescorer.name, rescorer)
+        retrievers[f"copilot+{name}"] = Retriever(loaded, variant, rescorer)
     # Questions answered from documents (manuals, tables) and from records (work orders, logs) are scored apart too:
     # a documentation set without records is compared with the first kind.
     records = {c.source for c in loaded.chunks if c.doc_type in ("work_order", "log")}
     kinds = ["records" if item["gold"][0].get("source") in records else "documents" for item in items]
     by_kind: dict[str, dict[str, Any]] = {kind: {"questions": kinds.count(kind)} for kind in sorted(set(kinds))}
-    for mode in modes(cfg):
+    for mode in modes(cfg, variants):
         loaded.clear_query_cache()  # each mode pays for embedding its questions: ms/query compares
+        chosen = retrievers.get(mode, retriever)
+        clear = getattr(chosen.rescorer, "clear_cache", None)
+        if clear is not None:
+            clear()  # and for the re-scorer's vectors computed at query time
         ranks: list[int | None] = []
         started = time.perf_counter()
         for item in items:
-            rank = first_hit_rank(_ranked(loaded, retriever, item["question"], depth, mode, cfg), item["gold"])
+            rank = first_hit_rank(_ranked(loaded, chosen, item["question"], depth, mode, cfg), item["gold"])
             ranks.append(rank)
             if mode == "copilot" and (rank is None or rank > 5):
                 misses.append({"id": item.get("id"), "question": item["question"], "rank": rank})
         results[mode] = score_ranks(ranks) | {
             "ms_per_query": round(1000 * (time.perf_counter() - started) / len(items), 1)}
+        if mode.startswith("copilot") and hasattr(chosen.rescorer, "embedded"):
+            results[mode]["rescore_embedded_per_query"] = round(chosen.rescorer.embedded / len(items), 1)
         for kind, scores in by_kind.items():
             scores[mode] = score_ranks([r for r, k in zip(ranks, kinds, strict=True) if k == kind])
     results["by_gold_kind"] = by_kind
@@ -97,14 +139,14 @@ def evaluate_retrieval(qa_path: Path, index_dir: Path, cfg: CopilotConfig) -> di
     return results
 
 
-def modes(cfg: CopilotConfig) -> tuple[str, ...]:
-    """The rankings scored, in report order: each side alone, both fusions, then the copilot's."""
+def modes(cfg: CopilotConfig, variants: dict[str, RetrievalConfig] | None = None) -> tuple[str, ...]:
+    """The rankings scored, in report order: each side alone, both fusions, the copilot's, then its variants."""
     other = next(f for f in FUSIONS if f != cfg.retrieval.fusion)
-    return "dense", "keyword", "hybrid", f"hybrid_{other}", "copilot"
+    return ("dense", "keyword", "hybrid", f"hybrid_{other}", "copilot", *(f"copilot+{n}" for n in variants or {}))
 
 
 def _ranked(loaded: Any, retriever: Any, question: str, k: int, mode: str, cfg: CopilotConfig) -> list[Chunk]:
-    if mode == "copilot":
+    if mode.startswith("copilot"):
         return [h.chunk for h in retriever.hits(question, k=k)]
     if mode.startswith("hybrid"):
         fusion = mode.partition("_")[2] or cfg.retrieval.fusion

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
@@ -20,7 +21,17 @@ from copilot.qa.query import QueryPlan, plan_query, without_recency
 from copilot.qa.thresholds import THRESHOLDS
 from copilot.qa.view import IndexView, dated_on, in_scope, to_passage
 from copilot.records import Passage
+from index.config import IndexConfig
 from index.records import Chunk, Hit
+from index.rescore import (
+    BiEncoderRescorer,
+    NoRescorer,
+    Rescorer,
+    canonical_rescorer,
+    is_bi_encoder,
+    make_rescorer,
+    rerank,
+)
 from index.search import HybridIndex
 
 SIDES = {"manual": ("manual", "table", "text"), "work_order": ("work_order",), "log": ("log",)}
@@ -39,13 +50,15 @@ def side_weights(plan: QueryPlan) -> dict[str, float]:
 class Retriever:
     """Search the index with a query plan and turn hits into numbered passages."""
 
-    def __init__(self, index: HybridIndex, cfg: RetrievalConfig) -> None:
+    def __init__(self, index: HybridIndex, cfg: RetrievalConfig, rescorer: Rescorer | None = None) -> None:
         self.index = index
         self.cfg = cfg
+        self.rescorer: Rescorer = rescorer if rescorer is not None else NoRescorer()
         # what the answer routes read of the index (copilot/qa/view.py), without text addressed to the model
         steered = frozenset(c.chunk_id for c in index.chunks if has_instructions(c.text))
         chunks = [replace(c, text=without_instructions(c.text)) if c.chunk_id in steered else c for c in index.chunks]
-        self.view = IndexView(chunks, index.idf, index.troubles, index.embed_query, steered)
+        self.view = IndexView(chunks, index.idf, index.troubles, index.embed_query, steered,
+                              index.parents.parents if index.parents is not None else ())
         self.known_assets = {a for c in index.chunks for a in c.assets}
         self._scope_masks: dict[frozenset[str], np.ndarray] = {}
 
@@ -56,14 +69,17 @@ class Retriever:
         return plan
 
     def hits(self, query: str, *, asset: str | None = None, k: int | None = None) -> list[Hit]:
-        """Fused hits for the question, best first (no relevance floor)."""
+        """Fused hits for the question, best first (no relevance floor); re-scored when a rescorer is configured."""
         k = k or self.cfg.top_k
+        rescoring = self.rescorer.name != "none" and self.cfg.rescore_weight > 0
+        fusion_stage = rescoring and self.cfg.rescore_stage == "fusion"
+        wanted = max(k, self.cfg.rescore_depth) if rescoring and not fusion_stage else k
         plan = self.plan(query, asset)
         scope = set(plan.assets) if self.cfg.asset_scope else set()
         # "on 7 May 2025": when that day has records (of the named assets), the records searched are that day's
         days = plan.days if plan.history and plan.days and self.view.has_records(plan.assets, plan.days) else ()
 
-        depth = max(k * 3, 12)
+        depth = max(wanted * 3, 12)
         in_scope = self._scope_mask(frozenset(scope)) if scope else None
         on_days = self.index.mask_of(partial(dated_on, dates=days)) if days else None
         records = on_days if in_scope is None else in_scope if on_days is None else in_scope & on_days
@@ -73,7 +89,8 @@ class Retriever:
             hits = self.index.search(query, k=depth, doc_types=SIDES[side], candidates=self.cfg.candidates,
                                      mask=in_scope if side == "manual" else records,
                                      keyword_query=without_recency(query) if recency else None,
-                                     fusion=self.cfg.fusion)
+                                     fusion=self.cfg.fusion, rescorer=self.rescorer if fusion_stage else None,
+                                     rescore_weight=self.cfg.rescore_weight, parent_scoring=self.cfg.parent_scoring)
             if recency:
                 hits = _newest_first(hits)
             for rank, hit in enumerate(hits):
@@ -87,6 +104,8 @@ class Retriever:
             if hit.chunk.text not in seen:
                 seen.add(hit.chunk.text)
                 unique.append(replace(hit, score=score))
+        if rescoring and not fusion_stage:
+            unique = rerank(query, unique[:wanted], self.rescorer, self.cfg.rescore_weight, self.cfg.rescore_depth)
         return unique[:k]
 
     def _scope_mask(self, scope: frozenset[str]) -> np.ndarray:
@@ -149,3 +168,29 @@ def _newest_first(hits: list[Hit]) -> list[Hit]:
     rest = [h for h in hits if (h.keyword or 0.0) < THRESHOLDS.recent_keyword_share * best]
     close.sort(key=lambda h: (h.chunk.date or "", h.score), reverse=True)
     return close + rest
+
+
+def load_rescorer(index: HybridIndex, cfg: RetrievalConfig, index_cfg: IndexConfig,
+                  reuse: Rescorer | None = None) -> Rescorer:
+    """The configured rescorer for this index: a bi-encoder reads the candidate vectors the index stores for it, and
+    an index storing another model's vectors is refused. `reuse` (the rescorer of the index this one replaces) keeps
+    its loaded model.
+
+    Raises:
+        IndexMismatchError: the index stores another re-scorer's vectors.
+        EmbedderLoadError: the re-scoring model cannot be found offline.
+    """
+    from index.embeddings import make_embedder
+
+    name = canonical_rescorer(cfg.rescorer)
+    index.manifest.check_rescorer(name, index.location or Path("(in memory)"))
+    stored = index.rescore_vectors
+    if stored is not None and stored.model != name:
+        stored = None  # another model's vectors, with a rescorer that needs none (check_rescorer refused the rest)
+    if reuse is not None and reuse.name == name:
+        if isinstance(reuse, BiEncoderRescorer):
+            return BiEncoderRescorer(reuse.encoder, name, stored)
+        if not is_bi_encoder(name):
+            return reuse
+    return make_rescorer(name, stored, load_encoder=lambda model: make_embedder(
+        model, index_cfg.embed_batch_size, None, index_cfg.embed_precision, index_cfg.embed_backend))

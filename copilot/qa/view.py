@@ -34,6 +34,7 @@ class IndexView:
     troubles: TroubleTable = field(default_factory=lambda: TroubleTable((), np.zeros((0, 0), dtype=np.float32)))
     embed: Callable[[str], np.ndarray] | None = None  # the index's query embedder (cached), for matching rows
     steered: frozenset[str] = frozenset()  # chunks whose text addressed the model, cut out (copilot/qa/injection.py)
+    parents: Sequence[Chunk] = ()  # parent windows (index/parents.py), which search may return in their chunks' place
 
     @cached_property
     def steered_rows(self) -> frozenset[int]:
@@ -59,7 +60,7 @@ class IndexView:
 
     @cached_property
     def _by_id(self) -> dict[str, Chunk]:
-        return {c.chunk_id: c for c in self.chunks}
+        return {c.chunk_id: c for c in (*self.parents, *self.chunks)}
 
     @cached_property
     def _positions_of_section(self) -> dict[tuple[str, str | None], list[int]]:

@@ -37,6 +37,7 @@ import pandas as pd
 from copilot.app import Copilot
 from copilot.config import ServerConfig
 from copilot.errors import CopilotError
+from copilot.qa.retrieval import load_rescorer
 from copilot.records import AnomalyReport, Answer
 from index.builder import UpdateReport, file_sha256, sync_index
 from index.errors import IndexStoreError
@@ -154,7 +155,8 @@ class CopilotService:
                     raise
                 logger.info("index changed while reloading (%s); retrying", exc)
                 continue
-            self._copilot = Copilot(old.cfg, index, old.generator)
+            rescorer = load_rescorer(index, old.cfg.retrieval, old.cfg.index, reuse=old.retriever.rescorer)
+            self._copilot = Copilot(old.cfg, index, old.generator, rescorer)
             self._generation = name
             logger.info("reloaded index %s (%d chunks)", name, len(index))
             return True
