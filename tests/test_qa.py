@@ -140,3 +140,52 @@ def test_a_how_do_i_question_is_answered_with_the_manuals_numbered_steps(make_co
     assert "3. Fit the new seal and tighten the gland nuts evenly to 25 N·m" in answer.text
     assert answer.text.startswith("⚠ WARNING: Lock out the pump")  # the section's own warning first
     assert {c.section for c in answer.citations} == {"6.3 Replacing the mechanical seal"}
+
+
+class CountingGenerator(ScriptedGenerator):
+    """A ScriptedGenerator that counts the pieces read from it and whether its stream was closed early."""
+
+    def __init__(self, *replies: str) -> None:
+        super().__init__(*replies)
+        self.read = 0
+        self.closed = False
+
+    def stream(self, messages, *, max_new_tokens):  # type: ignore[no-untyped-def]
+        try:
+            for piece in super().stream(messages, max_new_tokens=max_new_tokens):
+                self.read += 1
+                yield piece
+        except GeneratorExit:
+            self.closed = True
+            raise
+
+
+FAILING_DRAFT = ("The gland nuts take 1.2 N·m [1]. After that the pump casing is filled and vented and the motor is "
+                 "started with the discharge valve closed and then opened slowly over a minute [1].")
+
+
+@pytest.mark.parametrize("stop", [True, False])
+def test_a_draft_is_stopped_at_its_first_sentence_the_check_rejects_with_the_same_answer(
+        tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder, stop: bool) -> None:
+    index_dir = tmp_path / "idx"
+    build_index([tiny_corpus], index_dir, lambda: fake_embedder, IndexConfig(embedder="fake"))
+    generator = CountingGenerator(FAILING_DRAFT)
+    cfg = load_config(None, {"index_dir": str(index_dir), "index.embedder": "fake", "retrieval.min_score": 0.3,
+                             "generation.stop_failed_drafts": stop})
+    answer = Copilot.load(cfg, generator=generator, embedder=fake_embedder).ask("What torque for the seal gland nuts?")
+    assert answer.route == "extractive" and "Torque 25 N·m" in answer.text and "1.2" not in answer.text
+    words = len(FAILING_DRAFT.split(" "))
+    if stop:  # read up to the first word of the second sentence, then closed: the rest is never decoded
+        assert generator.closed and generator.read == len(FAILING_DRAFT.split(". ")[0].split(" ")) + 1
+        assert "draft_stopped_s" in answer.timings
+    else:
+        assert not generator.closed and generator.read == words and "draft_stopped_s" not in answer.timings
+
+
+def test_a_draft_that_declines_is_stopped_once_it_says_so(make_copilot) -> None:
+    copilot, _ = make_copilot()
+    generator = CountingGenerator(f"{NOT_COVERED} The passages describe the seal but give no figure for it at all.")
+    copilot.generator = generator
+    answer = copilot.ask("What torque for the seal gland nuts?")
+    assert generator.closed and generator.read <= len(NOT_COVERED.split(" ")) + 1
+    assert answer.route in ("extractive", "abstain")

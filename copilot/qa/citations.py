@@ -234,3 +234,17 @@ def check(reply: str, passages: Sequence[Passage], question: str = "",
             out_sentences.append(bare + marks)
     ordered = tuple(citations[n] for n in sorted(citations))
     return CheckedAnswer(" ".join(out_sentences).strip(), ordered, tuple(unsupported))
+
+
+def first_failed_sentence(partial: str, passages: Sequence[Passage], question: str = "") -> str | None:
+    """The first complete sentence of a reply still being written that `check` rejects, or None.
+
+    `check` judges every sentence on its own, and a sentence is complete once the text after it has begun (the last
+    piece may still grow), so a sentence rejected here is rejected in the whole reply: the reply cannot pass and need
+    not be written to its end.
+    """
+    complete = [piece for piece in SENTENCE_RE.split(partial)[:-1] if piece and piece.strip()]
+    if not complete:
+        return None
+    unsupported = check("\n".join(complete), passages, question).unsupported
+    return unsupported[0] if unsupported else None

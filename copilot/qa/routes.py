@@ -224,11 +224,21 @@ def model_reply(q: Question, ev: Evidence, generator: Generator, cfg: Generation
     messages = prompts.qa_messages(q.text, ev.passages, cfg.context_words, history)
     generate_started = time.perf_counter()
     pieces: list[str] = []
-    for piece in generator.stream(messages, max_new_tokens=cfg.max_new_tokens):
-        if not pieces:
-            q.timings["first_token_s"] = time.perf_counter() - q.started
-        pieces.append(piece)
-        yield piece
+    watch = DraftWatch(q.text, ev.passages) if cfg.stop_failed_drafts and ev.verdict is not None else None
+    stream = generator.stream(messages, max_new_tokens=cfg.max_new_tokens)
+    try:
+        for piece in stream:
+            if not pieces:
+                q.timings["first_token_s"] = time.perf_counter() - q.started
+            pieces.append(piece)
+            yield piece
+            if watch is not None and watch.cannot_pass("".join(pieces)):
+                q.timings["draft_stopped_s"] = time.perf_counter() - generate_started
+                break
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:  # a draft cut short: the backend stops decoding now
+            close()
     reply = "".join(pieces).strip()
     q.timings["generate_s"] = time.perf_counter() - generate_started
     declined = prompts.NOT_COVERED.lower().rstrip(".") in reply.lower()
@@ -239,6 +249,31 @@ def model_reply(q: Question, ev: Evidence, generator: Generator, cfg: Generation
         if checked.citations and not checked.unsupported and answers_question(q, checked.text, cited, ev.verdict):
             return Answer(q.text, checked.text, checked.citations, ev.passages, route="rag")
     return Draft(reply, declined, isinstance(generator, NoModel))
+
+
+class DraftWatch:
+    """Whether a reply still being written can no longer be kept, so the model can stop drafting it.
+
+    Two signs are final: the model wrote the "not covered" reply (it declines; nothing after that is kept), or a
+    complete sentence fails the citation check (`citations.first_failed_sentence`: the check judges sentences one by
+    one, so the whole reply would fail). The last rule of `model_reply`, that the reply answers from the best
+    evidence, needs the whole reply and is left to the end. Stopping changes no answer, only the time spent.
+    """
+
+    def __init__(self, question: str, passages: Sequence[Passage]) -> None:
+        self.question = question
+        self.passages = passages
+        self.declined = prompts.NOT_COVERED.lower().rstrip(".")
+        self.checked = 0  # complete sentences already judged
+
+    def cannot_pass(self, partial: str) -> bool:
+        if self.declined in partial.lower():
+            return True
+        complete = len(citations.SENTENCE_RE.split(partial)) - 1
+        if complete <= self.checked:
+            return False
+        self.checked = complete
+        return citations.first_failed_sentence(partial, self.passages, self.question) is not None
 
 
 def documents_lines(q: Question, ev: Evidence, draft: Draft) -> Answer | None:
