@@ -43,8 +43,9 @@ class RetrievalConfig:
     # rerank: the copilot's fused top `rescore_depth` re-sorted by score + weight x rescore/best; fusion: a third side
     # of the convex fusion over every candidate (wants the vectors stored: index.rescorer_vectors)
     rescore_stage: str = "rerank"
-    rescore_depth: int = 30
-    rescore_weight: float = 1.0  # in first-place units, as the fusion's sides and the copilot's votes
+    # fitted on the corpus, Marlin 40 and the FAA set, reported on Marlin blind (docs/retrieval.md, "Re-scoring")
+    rescore_depth: int = 20
+    rescore_weight: float = 0.3  # in first-place units, as the fusion's sides and the copilot's votes
     # Small-to-big over an index built with index.parent_words (index/parents.py): none | max | mean | parent, how a
     # parent window's own score joins its best chunk's (index/search.py). Measured, not the default (docs/retrieval.md,
     # "Granularity on real documents"); an index without parents ignores it.
