@@ -78,9 +78,10 @@ class GenerationConfig:
     model: str = DEFAULT_MODEL  # Hugging Face id or local path; the default is converted from a bundled GGUF
     # transformers: PyTorch (the default; GPU, other models, the trainer); openai: an OpenAI-compatible HTTP endpoint;
     # onnx: the merged model as an ONNX export run by onnxruntime-genai (copilot/generation/onnx.py, the `fast`
-    # extra), CPU; auto: onnx on CPU for the default model when onnxruntime-genai is installed, else transformers.
-    # Not the default yet: on an AVX2 CPU it decodes 3.7x faster but reads a long prompt slower (docs/benchmarks.md)
-    backend: str = "transformers"
+    # extra), CPU; auto (the default): onnx on a CPU with VNNI/AMX int8 instructions for the default model when
+    # onnxruntime-genai is installed, else transformers (on an AVX2-only CPU onnx decodes 3.7x faster but reads a
+    # long prompt slower, and answers were slower end to end: docs/benchmarks.md)
+    backend: str = "auto"
     onnx_precision: str = "int8"  # int8 | int4 (faster, more answers change) | fp32 (docs/benchmarks.md)
     endpoint: str | None = None  # e.g. http://localhost:8000/v1 for vLLM, llama.cpp server or TGI
     api_key_env: str = "OPENAI_API_KEY"  # name of the variable holding the endpoint's key, if it needs one

@@ -42,6 +42,21 @@ def native_bf16(device_type: str) -> bool:
     return bool(caps.get("avx512_bf16") or caps.get("amx_bf16"))
 
 
+def native_int8_dot(device_type: str = "cpu") -> bool:
+    """Whether the CPU has int8 dot-product instructions (AVX512-VNNI, AVX-VNNI or AMX-INT8), which int8 matrix
+    products need to be fast; on plain AVX2, onnxruntime's int8 prefill is slower than torch fp32
+    (docs/benchmarks.md)."""
+    import torch
+
+    if device_type != "cpu":
+        return False
+    get = getattr(getattr(torch, "cpu", None), "get_capabilities", None)
+    if get is None:  # torch < 2.8 cannot say: assume not, the safe choice
+        return False
+    caps = get()
+    return bool(caps.get("avx512_vnni") or caps.get("avx_vnni") or caps.get("amx_int8"))
+
+
 def autocast_dtype(device: str, precision: str = "auto") -> Any:
     """torch.bfloat16 when `precision` asks for (or "auto" finds native) bf16 on `device`, else None (plain fp32)."""
     import torch

@@ -80,14 +80,18 @@ def test_a_missing_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch, 
         generator.generate(MESSAGES, max_new_tokens=4)
 
 
-def test_auto_uses_transformers_without_the_engine_and_onnx_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert choose_backend(GenerationConfig()) == "transformers"  # the default, whatever is installed
+def test_auto_uses_onnx_only_with_the_engine_and_int8_instructions(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert GenerationConfig().backend == "auto"
+    assert choose_backend(GenerationConfig(backend="transformers")) == "transformers"
     assert choose_backend(GenerationConfig(backend="auto", model="some/other-model")) == "transformers"
     assert choose_backend(GenerationConfig(backend="auto", device="cuda")) == "transformers"
+    monkeypatch.setattr("index.precision.native_int8_dot", lambda device_type="cpu": True)
     hide_engine(monkeypatch)
     assert choose_backend(GenerationConfig(backend="auto", device="cpu")) == "transformers"
     monkeypatch.setattr(convert, "engine_installed", lambda: True)
     assert choose_backend(GenerationConfig(backend="auto", device="cpu")) == "onnx"
+    monkeypatch.setattr("index.precision.native_int8_dot", lambda device_type="cpu": False)  # AVX2 only
+    assert choose_backend(GenerationConfig(backend="auto", device="cpu")) == "transformers"
 
 
 def test_auto_falls_back_to_transformers_when_the_export_fails(monkeypatch: pytest.MonkeyPatch,

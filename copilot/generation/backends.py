@@ -197,8 +197,10 @@ class OpenAIGenerator:
 
 
 def choose_backend(cfg: GenerationConfig) -> str:
-    """The backend `cfg.backend` means here: `auto` is onnx for the default model on a CPU with onnxruntime-genai
-    installed (about 5x faster decoding, docs/benchmarks.md), and transformers otherwise (a GPU, another model)."""
+    """The backend `cfg.backend` means here: `auto` is onnx for the default model on a CPU with int8 dot-product
+    instructions (VNNI or AMX) and onnxruntime-genai installed (4.5x faster decoding, answers 1.4x faster at the
+    median, docs/benchmarks.md), and transformers otherwise: a GPU, another model, or an AVX2-only CPU, where int8
+    prefill is slower than fp32 and answers were slower end to end."""
     if cfg.backend != "auto":
         return cfg.backend
     from copilot.generation.convert import engine_installed
@@ -213,6 +215,12 @@ def choose_backend(cfg: GenerationConfig) -> str:
 
         if torch.cuda.is_available():
             return "transformers"
+    from index.precision import native_int8_dot
+
+    if not native_int8_dot("cpu"):
+        logger.info("no VNNI/AMX int8 instructions on this CPU: generating with transformers (onnx int8 prefill is "
+                    "slower here; generation.backend: onnx forces it)")
+        return "transformers"
     return "onnx"
 
 
