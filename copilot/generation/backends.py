@@ -1,5 +1,6 @@
-"""Generator backends behind one protocol: local transformers (the default, optional LoRA), onnxruntime-genai
-(`onnx.py`, opt-in: `generation.backend: onnx` or `auto`), or an OpenAI-compatible endpoint.
+"""Generator backends behind one protocol: local transformers (optional LoRA; GPUs, other models, AVX2-only CPUs),
+onnxruntime-genai (`onnx.py`; what `generation.backend: auto`, the default, picks for the default model on a CPU with
+VNNI/AMX int8 instructions), or an OpenAI-compatible endpoint.
 
 Prompts are chat messages; each backend applies its own chat template. Decoding is greedy unless a temperature is
 configured, so the same question gives the same answer.
