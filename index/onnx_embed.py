@@ -381,7 +381,10 @@ def prepare_backend(model: str, model_dir: Path, backend: str = "auto", device: 
         device = "cuda" if torch.cuda.is_available() else "cpu"
     chosen = choose_backend(backend, device, precision)
     if chosen == "torch":
-        return f"torch on {device} (index.embed_backend {backend})"
+        from index.precision import autocast_dtype
+
+        kind = "bf16 autocast" if autocast_dtype(device, precision) is not None else "fp32"
+        return f"torch {kind} on {device} (index.embed_backend {backend})"
     try:
         folder = prepare(model, model_dir)
     except OnnxBackendError as exc:
