@@ -49,7 +49,7 @@ def make(backend: str, precision: str) -> Any:
     from copilot.generation.backends import make_generator
     from copilot.generation.models import resolve_adapter, resolve_language_model
 
-    cfg = GenerationConfig(backend=backend, onnx_precision=precision)
+    cfg = GenerationConfig(backend=backend, onnx_precision=precision, prompt_cache=False)  # every prompt read whole
     generator = make_generator(cfg, resolve_language_model(cfg.model), resolve_adapter(cfg))
     generator.generate([{"role": "user", "content": "Hello"}], max_new_tokens=4)
     return generator

@@ -94,6 +94,9 @@ class GenerationConfig:
     # stop a draft at its first sentence the citation check rejects (the whole reply would be discarded anyway, for
     # the documents' own lines): the same answers, less model time (docs/answers.md, "Drafts stopped early")
     stop_failed_drafts: bool = True
+    # onnx backend: keep the last request's generator and read only the prompt tokens a new prompt does not share
+    # with it (the system prompt, a conversation's earlier turns); the same replies (docs/benchmarks.md)
+    prompt_cache: bool = True
     device: str | None = None  # cpu | cuda; None picks cuda when present
 
     def __post_init__(self) -> None:

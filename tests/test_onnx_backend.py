@@ -44,8 +44,14 @@ def test_onnx_greedy_output_equals_transformers_on_a_tiny_model(tiny_model_dir: 
     assert fast.generate(MESSAGES, max_new_tokens=16) == expected
     assert "".join(fast.stream(MESSAGES, max_new_tokens=16)).strip() == expected
     assert fast.count_tokens(MESSAGES) == reference.count_tokens(MESSAGES)
+    assert fast._cache.reused == fast.count_tokens(MESSAGES) - 1  # the same prompt again: only its last token read
+    other = [MESSAGES[0], {"role": "user", "content": "Which bearing runs hot on the CP-80 and why?"}]
+    assert fast.generate(other, max_new_tokens=16) == reference.generate(other, max_new_tokens=16)
+    assert 0 < fast._cache.reused < fast.count_tokens(other) - 1  # the shared system prompt was not read again
+    assert fast.generate(MESSAGES, max_new_tokens=16) == expected  # rewound past a different prompt and reply
     exports = list((tmp_path / "home" / "models" / "onnx").iterdir())
     assert len(exports) == 1 and convert.is_prepared(exports[0])  # converted once, on first use, into the cache
+    assert not convert.last_position_logits(exports[0] / "model.onnx")  # the head already reads the last position
 
 
 def test_the_cache_key_follows_the_adapter_bytes(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from copilot.errors import ModelLoadError
 
 logger = logging.getLogger(__name__)
 
-RECIPE = "merge+ortgenai-builder/1"  # bump when the conversion below changes what it writes
+RECIPE = "merge+ortgenai-builder+last-logits/2"  # bump when the conversion below changes what it writes
 PRECISIONS = ("int4", "int8", "fp32")
 INSTALL_HINT = ("pip install 'onnxruntime-genai>=0.18' 'onnx>=1.17' 'onnx-ir>=0.1' (or re-run `make install`), "
                 "or set generation.backend: transformers")
@@ -142,6 +142,47 @@ def _build(merged: Path, out_dir: Path, precision: str, cache: Path) -> None:
                              f"{tail}\nWhat to do: {hint}")
 
 
+def last_position_logits(model_file: Path) -> bool:
+    """Make the exported graph compute the output head on the prompt's last position only; True if it did.
+
+    The builder's graph projects every prompt position onto the 49k-word vocabulary, and generation reads only the
+    last: for a 660-token prompt that is a fifth of the prefill's arithmetic spent on logits never read
+    (transformers skips it with `logits_to_keep=1`). The head now reads a Slice of the last hidden state. Its one
+    row is broadcast back to the `logits` shape onnxruntime-genai allocates (batch, sequence, vocabulary), so the
+    engine sees the same output and greedy tokens are unchanged (tests/test_onnx_backend.py); broadcasting a row costs
+    a copy, not a matrix product. The weights, stored beside the graph, are not read or rewritten.
+    """
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(model_file), load_external_data=False)
+    graph = model.graph
+    output = next((o for o in graph.output if o.name == "logits"), None)
+    head = next((n for n in graph.node if "logits" in n.output), None)
+    dims = [d.dim_value for d in output.type.tensor_type.shape.dim] if output is not None else []
+    if head is None or len(dims) != 3 or dims[2] <= 0 or any(n.name == "/model/last_position" for n in graph.node):
+        return False
+    hidden = head.input[0]
+    graph.initializer.extend([numpy_helper.from_array(np.array(v, np.int64), name) for name, v in
+                              (("last_position_start", [-1]), ("last_position_end", [2**62]),
+                               ("last_position_axis", [1]), ("last_position_vocab", [dims[2]]))])
+    take_last = helper.make_node("Slice", [hidden, "last_position_start", "last_position_end", "last_position_axis"],
+                                 ["last_position_hidden"], name="/model/last_position")
+    head.input[0] = "last_position_hidden"
+    head.output[list(head.output).index("logits")] = "last_position_logits"
+    batch_sequence = helper.make_node("Shape", [hidden], ["last_position_bs"], start=0, end=2,
+                                      name="/model/last_position_shape")
+    shape = helper.make_node("Concat", ["last_position_bs", "last_position_vocab"], ["last_position_logits_shape"],
+                             axis=0, name="/model/last_position_logits_shape")
+    broadcast = helper.make_node("Expand", ["last_position_logits", "last_position_logits_shape"], ["logits"],
+                                 name="/model/last_position_broadcast")
+    graph.node.insert(list(graph.node).index(head), take_last)
+    graph.node.extend([batch_sequence, shape, broadcast])
+    onnx.save(model, str(model_file))
+    return True
+
+
 def prepare_onnx(model: str, model_path: Path | str, adapter: Path | None, precision: str = "int8",
                  home: Path | None = None) -> Path:
     """The onnxruntime-genai export of `model` (+ `adapter` merged), converted now unless already cached.
@@ -167,6 +208,9 @@ def prepare_onnx(model: str, model_path: Path | str, adapter: Path | None, preci
         merged, built = Path(tmp) / "merged", Path(tmp) / "onnx"
         merge_adapter(model_path, adapter, merged)
         _build(merged, built, precision, Path(tmp) / "cache")
+        if not last_position_logits(built / "model.onnx"):
+            logger.warning("the exported graph has no (batch, sequence, vocabulary) logits output to trim; left as "
+                           "built (prefill computes logits for every prompt position)")
         shutil.copytree(merged, built / TOKENIZER_DIR, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
         manifest = {"model": model, "model_path": str(model_path), "adapter": str(adapter) if adapter else None,
                     "precision": precision, "key": out_dir.name.rsplit("-", 1)[-1], "recipe": RECIPE,
