@@ -88,7 +88,7 @@ class GenerationConfig:
     # LoRA adapter: "bundled" = the project's fine-tune (copilot/generation/adapters/), used with the default model
     # only; a directory path; or None for the base model alone (`--no-adapter`).
     adapter: str | None = "bundled"
-    max_new_tokens: int = 100  # 1-3 cited sentences; decode 15 (transformers) to 67 (onnx int8) tokens/s on 2 cores
+    max_new_tokens: int = 100  # 1-3 cited sentences; decode 14 (transformers) to 109 (onnx int8) tokens/s on 2 cores
     temperature: float = 0.0  # greedy by default: answers must be reproducible
     context_words: int = 600  # passage budget in the prompt: prefill dominates CPU latency
     # stop a draft at its first sentence the citation check rejects (the whole reply would be discarded anyway, for

@@ -199,9 +199,9 @@ class OpenAIGenerator:
 
 def choose_backend(cfg: GenerationConfig) -> str:
     """The backend `cfg.backend` means here: `auto` is onnx for the default model on a CPU with int8 dot-product
-    instructions (VNNI or AMX) and onnxruntime-genai installed (4.5x faster decoding, answers 1.4x faster at the
+    instructions (VNNI or AMX) and onnxruntime-genai installed (7.9x faster decoding, answers 3x faster at the
     median, docs/benchmarks.md), and transformers otherwise: a GPU, another model, or an AVX2-only CPU, where int8
-    prefill is slower than fp32 and answers were slower end to end."""
+    prefill was slower than fp32 and answers slower end to end (measured before the engine used every core)."""
     if cfg.backend != "auto":
         return cfg.backend
     from copilot.generation.convert import engine_installed
