@@ -54,6 +54,24 @@ def test_onnx_greedy_output_equals_transformers_on_a_tiny_model(tiny_model_dir: 
     assert not convert.last_position_logits(exports[0] / "model.onnx")  # the head already reads the last position
 
 
+def test_a_new_export_removes_the_ones_it_supersedes_and_no_other(tmp_path: Path) -> None:
+    def export(name: str, finished: bool = True) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "genai_config.json").write_text("{}")
+        if finished:
+            (folder / convert.MANIFEST).write_text("{}")
+        return folder
+
+    current = export("SmolLM2-135M-Instruct-maint-int8-1111aaaa2222bbbb")
+    older = export("SmolLM2-135M-Instruct-maint-int8-3333cccc4444dddd")  # a retrained adapter's earlier export
+    kept = [export("SmolLM2-135M-Instruct-maint-int4-5555eeee6666ffff"),  # another precision
+            export("SmolLM2-135M-Instruct-base-int8-7777aaaa8888bbbb"),  # another adapter
+            export("SmolLM2-135M-Instruct-maint-int8-9999cccc0000dddd.tmp-x1", finished=False)]  # a conversion running
+    assert convert.prune_superseded(current) == [older]
+    assert not older.exists() and current.exists() and all(folder.exists() for folder in kept)
+
+
 def test_the_cache_key_follows_the_adapter_bytes(tmp_path: Path) -> None:
     adapter = tmp_path / "adapter"
     shutil.copytree(BUNDLED, adapter)

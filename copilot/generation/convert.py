@@ -228,4 +228,25 @@ def prepare_onnx(model: str, model_path: Path | str, adapter: Path | None, preci
         except OSError:
             if not is_prepared(out_dir):  # another process finished first: use its export
                 raise
+    prune_superseded(out_dir)
     return out_dir
+
+
+def prune_superseded(export: Path) -> list[Path]:
+    """Delete the exports `export` replaces: the same model, adapter name and precision under an older key (a
+    retrained adapter, an upgraded engine or recipe), each about 260 MB at int8. Returns what was deleted.
+
+    A process still running an old export keeps it readable (its files stay open); on a system that refuses to
+    delete open files, the folder is left for the next conversion to remove.
+    """
+    stem = export.name.rsplit("-", 1)[0] + "-"
+    removed = []
+    for sibling in export.parent.iterdir():
+        if sibling == export or not sibling.is_dir() or not sibling.name.startswith(stem):
+            continue
+        if sibling.name[len(stem):].isalnum() and is_prepared(sibling):
+            shutil.rmtree(sibling, ignore_errors=True)
+            if not sibling.exists():
+                removed.append(sibling)
+                logger.info("removed %s, superseded by %s", sibling.name, export.name)
+    return removed
