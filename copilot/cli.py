@@ -181,7 +181,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 def cmd_prepare(args: argparse.Namespace) -> int:
     from copilot.config import DEFAULT_MODEL
     from copilot.errors import ModelLoadError
-    from copilot.generation.backends import choose_backend
+    from copilot.generation.backends import choose_backend, onnx_eligible
     from copilot.generation.convert import prepare_onnx
     from copilot.generation.models import resolve_adapter, resolve_embedder, resolve_language_model
 
@@ -189,10 +189,24 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     generation = cfg.generation
     model_path = resolve_language_model(generation.model)
     print(f"language model: {model_path}")
-    if choose_backend(generation) == "onnx":  # merge the adapter and convert once; keyed by the adapter's bytes
+    measure = generation.backend == "auto" and onnx_eligible(generation)
+    if measure or choose_backend(generation) == "onnx":  # merge the adapter and convert once; keyed by its bytes
+        adapter = resolve_adapter(generation)
         try:
-            export = prepare_onnx(generation.model, model_path, resolve_adapter(generation), generation.onnx_precision)
+            export = prepare_onnx(generation.model, model_path, adapter, generation.onnx_precision)
             print(f"fast backend (onnxruntime-genai, {generation.onnx_precision}): {export}")
+            if measure:  # which backend answers faster on this machine: measured once, used by `auto`
+                from dataclasses import replace
+
+                from copilot.generation.backends import HFGenerator
+                from copilot.generation.choice import calibrate
+                from copilot.generation.onnx import OnnxGenerator
+
+                record = calibrate(generation, {
+                    "onnx": lambda: OnnxGenerator(model_path, replace(generation, prompt_cache=False), adapter),
+                    "transformers": lambda: HFGenerator(model_path, generation, adapter)})
+                times = ", ".join(f"{name} {s:.2f} s" for name, s in record["answer_s"].items())
+                print(f"answers on this machine: {times} per answer; backend auto -> {record['choice']}")
         except ModelLoadError as exc:  # `auto` falls back to transformers at run time: warn, do not stop `make run`
             print(f"warning: fast backend not prepared, answers will use transformers: {exc}", file=sys.stderr)
     else:

@@ -78,9 +78,9 @@ class GenerationConfig:
     model: str = DEFAULT_MODEL  # Hugging Face id or local path; the default is converted from a bundled GGUF
     # transformers: PyTorch (the default; GPU, other models, the trainer); openai: an OpenAI-compatible HTTP endpoint;
     # onnx: the merged model as an ONNX export run by onnxruntime-genai (copilot/generation/onnx.py, the `fast`
-    # extra), CPU; auto (the default): onnx on a CPU with VNNI/AMX int8 instructions for the default model when
-    # onnxruntime-genai is installed, else transformers (on an AVX2-only CPU onnx decodes 3.7x faster but reads a
-    # long prompt slower, and answers were slower end to end: docs/benchmarks.md)
+    # extra), CPU; auto (the default): for the default model on a CPU with onnxruntime-genai installed, the one of
+    # onnx and transformers that `copilot prepare` measured faster here (copilot/generation/choice.py), or without
+    # that measurement onnx on a CPU with VNNI/AMX int8 instructions; transformers otherwise (docs/benchmarks.md)
     backend: str = "auto"
     onnx_precision: str = "int8"  # int8 | int4 (faster, more answers change) | fp32 (docs/benchmarks.md)
     endpoint: str | None = None  # e.g. http://localhost:8000/v1 for vLLM, llama.cpp server or TGI

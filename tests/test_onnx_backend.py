@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from copilot.config import DEFAULT_MODEL, GenerationConfig
 from copilot.errors import ModelLoadError
-from copilot.generation import backends, convert
+from copilot.generation import backends, choice, convert
 from copilot.generation.backends import HFGenerator, choose_backend, make_generator
 from copilot.generation.onnx import OnnxGenerator
 from tests.fakes import tiny_llama
@@ -116,6 +117,37 @@ def test_auto_uses_onnx_only_with_the_engine_and_int8_instructions(monkeypatch: 
     assert choose_backend(GenerationConfig(backend="auto", device="cpu")) == "onnx"
     monkeypatch.setattr("index.precision.native_int8_dot", lambda device_type="cpu": False)  # AVX2 only
     assert choose_backend(GenerationConfig(backend="auto", device="cpu")) == "transformers"
+
+
+class SlowGenerator:
+    """A fake backend that answers after `delay` seconds."""
+
+    def __init__(self, name: str, delay: float) -> None:
+        self.name, self.delay, self.calls = name, delay, 0
+
+    def generate(self, messages: list[dict[str, str]], *, max_new_tokens: int) -> str:
+        self.calls += 1
+        time.sleep(self.delay)
+        return "ok [1]."
+
+
+def test_auto_follows_the_backend_prepare_measured_faster_on_this_machine(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Path) -> None:
+    monkeypatch.setattr(convert, "engine_installed", lambda: True)
+    monkeypatch.setattr("index.precision.native_int8_dot", lambda device_type="cpu": False)  # the rule: transformers
+    cfg = GenerationConfig(backend="auto", device="cpu")
+    assert choose_backend(cfg) == "transformers" and choice.recorded_choice(cfg) is None
+    fast, slow = SlowGenerator("onnx", 0.001), SlowGenerator("transformers", 0.02)
+    record = choice.calibrate(cfg, {"onnx": lambda: fast, "transformers": lambda: slow}, reps=3)
+    assert record["choice"] == "onnx" and record["answer_s"]["onnx"] < record["answer_s"]["transformers"]
+    assert fast.calls == slow.calls == 4  # a warm-up, then three timed answers each
+    assert choose_backend(cfg) == "onnx"  # the measurement overrides the rule
+    assert choice.calibration_messages() == choice.calibration_messages()  # the same prompt every time
+    other = GenerationConfig(backend="auto", device="cpu", onnx_precision="int4")
+    assert choice.recorded_choice(other) is None and choose_backend(other) == "transformers"  # another key: the rule
+    choice.choice_path().write_text("not json")
+    assert choose_backend(cfg) == "transformers"  # a damaged record is ignored
+    assert choose_backend(GenerationConfig(backend="transformers")) == "transformers"  # an explicit choice wins
 
 
 def test_auto_falls_back_to_transformers_when_the_export_fails(monkeypatch: pytest.MonkeyPatch,

@@ -197,30 +197,43 @@ class OpenAIGenerator:
                     yield delta
 
 
-def choose_backend(cfg: GenerationConfig) -> str:
-    """The backend `cfg.backend` means here: `auto` is onnx for the default model on a CPU with int8 dot-product
-    instructions (VNNI or AMX) and onnxruntime-genai installed (7.9x faster decoding, answers 3x faster at the
-    median, docs/benchmarks.md), and transformers otherwise: a GPU, another model, or an AVX2-only CPU, where int8
-    prefill was slower than fp32 and answers slower end to end (measured before the engine used every core)."""
-    if cfg.backend != "auto":
-        return cfg.backend
+def onnx_eligible(cfg: GenerationConfig) -> bool:
+    """Whether `auto` may pick the onnx backend at all: the default model, on a CPU, with onnxruntime-genai
+    installed (a GPU and other models stay with transformers)."""
     from copilot.generation.convert import engine_installed
 
     if cfg.model != DEFAULT_MODEL or (cfg.device or "cpu") != "cpu":
-        return "transformers"
+        return False
     if not engine_installed():
         logger.info("onnxruntime-genai not installed: generating with transformers (slower on CPU)")
-        return "transformers"
+        return False
     if cfg.device is None:
         import torch
 
         if torch.cuda.is_available():
-            return "transformers"
+            return False
+    return True
+
+
+def choose_backend(cfg: GenerationConfig) -> str:
+    """The backend `cfg.backend` means here. `auto`, where onnx is eligible (`onnx_eligible`), is the backend
+    `copilot prepare` measured faster on this machine (`copilot/generation/choice.py`); without that measurement,
+    onnx on a CPU with int8 dot-product instructions (VNNI or AMX: 7.9x faster decoding and answers 3x faster at the
+    median, docs/benchmarks.md) and transformers on an AVX2-only CPU, where int8 prefill was slower than fp32."""
+    if cfg.backend != "auto":
+        return cfg.backend
+    if not onnx_eligible(cfg):
+        return "transformers"
+    from copilot.generation.choice import recorded_choice
+
+    measured = recorded_choice(cfg)
+    if measured is not None:
+        return measured
     from index.precision import native_int8_dot
 
     if not native_int8_dot("cpu"):
-        logger.info("no VNNI/AMX int8 instructions on this CPU: generating with transformers (onnx int8 prefill is "
-                    "slower here; generation.backend: onnx forces it)")
+        logger.info("no VNNI/AMX int8 instructions on this CPU and no measurement (`copilot prepare`): generating "
+                    "with transformers (generation.backend: onnx forces the fast backend)")
         return "transformers"
     return "onnx"
 
