@@ -180,7 +180,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     from copilot.config import DEFAULT_MODEL
-    from copilot.errors import ModelLoadError
+    from copilot.errors import GenerationError, ModelLoadError
     from copilot.generation.backends import choose_backend, onnx_eligible
     from copilot.generation.convert import prepare_onnx
     from copilot.generation.models import resolve_adapter, resolve_embedder, resolve_language_model
@@ -202,11 +202,16 @@ def cmd_prepare(args: argparse.Namespace) -> int:
                 from copilot.generation.choice import calibrate
                 from copilot.generation.onnx import OnnxGenerator
 
-                record = calibrate(generation, {
-                    "onnx": lambda: OnnxGenerator(model_path, replace(generation, prompt_cache=False), adapter),
-                    "transformers": lambda: HFGenerator(model_path, generation, adapter)})
-                times = ", ".join(f"{name} {s:.2f} s" for name, s in record["answer_s"].items())
-                print(f"answers on this machine: {times} per answer; backend auto -> {record['choice']}")
+                try:
+                    record = calibrate(generation, {
+                        "onnx": lambda: OnnxGenerator(model_path, replace(generation, prompt_cache=False), adapter),
+                        "transformers": lambda: HFGenerator(model_path, generation, adapter)})
+                except (ModelLoadError, GenerationError) as exc:  # auto keeps the instruction-set rule
+                    print(f"warning: could not time the two backends, auto goes by the CPU's instructions: {exc}",
+                          file=sys.stderr)
+                else:
+                    times = ", ".join(f"{name} {s:.2f} s" for name, s in record["answer_s"].items())
+                    print(f"answers on this machine: {times} per answer; backend auto -> {record['choice']}")
         except ModelLoadError as exc:  # `auto` falls back to transformers at run time: warn, do not stop `make run`
             print(f"warning: fast backend not prepared, answers will use transformers: {exc}", file=sys.stderr)
     else:
