@@ -199,7 +199,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
                 from dataclasses import replace
 
                 from copilot.generation.backends import HFGenerator
-                from copilot.generation.choice import calibrate
+                from copilot.generation.choice import TYPICAL_REPLY, calibrate
                 from copilot.generation.onnx import OnnxGenerator
 
                 try:
@@ -211,7 +211,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
                           file=sys.stderr)
                 else:
                     times = ", ".join(f"{name} {s:.2f} s" for name, s in record["answer_s"].items())
-                    print(f"answers on this machine: {times} per answer; backend auto -> {record['choice']}")
+                    print(f"a typical answer on this machine (prompt + {TYPICAL_REPLY} tokens): {times}; "
+                          f"backend auto -> {record['choice']}")
         except ModelLoadError as exc:  # `auto` falls back to transformers at run time: warn, do not stop `make run`
             print(f"warning: fast backend not prepared, answers will use transformers: {exc}", file=sys.stderr)
     else:

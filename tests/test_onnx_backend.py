@@ -120,15 +120,15 @@ def test_auto_uses_onnx_only_with_the_engine_and_int8_instructions(monkeypatch: 
 
 
 class SlowGenerator:
-    """A fake backend that answers after `delay` seconds."""
+    """A fake backend: reading the prompt takes `prefill` seconds, each further token `per_token`."""
 
-    def __init__(self, name: str, delay: float) -> None:
-        self.name, self.delay, self.calls = name, delay, 0
+    def __init__(self, prefill: float, per_token: float) -> None:
+        self.prefill, self.per_token, self.calls = prefill, per_token, 0
 
     def generate(self, messages: list[dict[str, str]], *, max_new_tokens: int) -> str:
         self.calls += 1
-        time.sleep(self.delay)
-        return "ok [1]."
+        time.sleep(self.prefill + self.per_token * (max_new_tokens - 1))
+        return " ".join(["word"] * max_new_tokens)
 
 
 def test_auto_follows_the_backend_prepare_measured_faster_on_this_machine(monkeypatch: pytest.MonkeyPatch,
@@ -137,10 +137,12 @@ def test_auto_follows_the_backend_prepare_measured_faster_on_this_machine(monkey
     monkeypatch.setattr("index.precision.native_int8_dot", lambda device_type="cpu": False)  # the rule: transformers
     cfg = GenerationConfig(backend="auto", device="cpu")
     assert choose_backend(cfg) == "transformers" and choice.recorded_choice(cfg) is None
-    fast, slow = SlowGenerator("onnx", 0.001), SlowGenerator("transformers", 0.02)
+    # reads the prompt slower but writes each token 20x faster: faster over a typical reply
+    fast, slow = SlowGenerator(prefill=0.02, per_token=0.0001), SlowGenerator(prefill=0.005, per_token=0.002)
     record = choice.calibrate(cfg, {"onnx": lambda: fast, "transformers": lambda: slow}, reps=3)
     assert record["choice"] == "onnx" and record["answer_s"]["onnx"] < record["answer_s"]["transformers"]
-    assert fast.calls == slow.calls == 4  # a warm-up, then three timed answers each
+    assert record["timings"]["onnx"]["prefill_s"] > record["timings"]["transformers"]["prefill_s"]
+    assert fast.calls == slow.calls == 7  # a warm-up, then three prompt readings and three replies each
     assert choose_backend(cfg) == "onnx"  # the measurement overrides the rule
     assert choice.calibration_messages() == choice.calibration_messages()  # the same prompt every time
     other = GenerationConfig(backend="auto", device="cpu", onnx_precision="int4")

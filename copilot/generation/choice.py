@@ -2,9 +2,10 @@
 
 Without a measurement, `generation.backend: auto` goes by the CPU's instructions (onnx int8 where VNNI or AMX makes
 int8 matrix products fast, transformers elsewhere: `backends.choose_backend`). That rule was drawn from two
-machines. `copilot prepare` replaces it with a measurement on the machine itself: both backends answer the same
-RAG-sized prompt (about 650 tokens, up to 48 new tokens, median of 3 after a warm-up), and the faster one is written
-to $COPILOT_HOME/models/backend_choice.json. The record is keyed by everything that changes the answer: the CPU
+machines. `copilot prepare` replaces it with a measurement on the machine itself: both backends read the same
+RAG-sized prompt (about 650 tokens) and write up to 48 tokens (medians of 3 after a warm-up); the one with the shorter
+time for a typical 40-token reply (reading + 40 x time per token) is written to
+$COPILOT_HOME/models/backend_choice.json. The record is keyed by everything that changes the answer: the CPU
 (model name, instruction sets, usable cores), the model, adapter and precision, and the engines' versions; a record
 for another key is ignored, so a moved home directory or an upgrade falls back to the rule until the next prepare.
 """
@@ -29,6 +30,7 @@ from copilot.records import Passage
 logger = logging.getLogger(__name__)
 
 CHOICE_FILE = "backend_choice.json"
+TYPICAL_REPLY = 40  # tokens: a 1-3 sentence cited answer (generation.max_new_tokens is 100)
 FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8", "amx_bf16")
 CALIBRATION_PASSAGE = (
     "Before any work on the pump, lock out the motor starter, close the suction and discharge valves and drain the "
@@ -100,24 +102,44 @@ def calibration_messages() -> list[dict[str, str]]:
                                "take?", passages, 600)
 
 
-def time_answers(generator: Any, messages: list[dict[str, str]], reps: int = 3, new_tokens: int = 48) -> float:
-    """Median seconds for `generator` to answer `messages` (after one warm-up answer)."""
+def reply_tokens(generator: Any, reply: str) -> int:
+    """How many tokens `reply` is in the generator's own tokenizer (by words for a backend that cannot count)."""
+    count = getattr(generator, "count_tokens", None)
+    if count is None:
+        return len(reply.split())
+    return max(0, int(count([{"role": "user", "content": reply}])) - int(count([{"role": "user", "content": ""}])))
+
+
+def time_answers(generator: Any, messages: list[dict[str, str]], reps: int = 3, new_tokens: int = 48) -> dict[str, Any]:
+    """How fast `generator` answers `messages`: the prompt's reading (a 1-token reply) and the time per further token,
+    medians of `reps` after a warm-up, combined into the time of a typical reply of TYPICAL_REPLY tokens. Two
+    backends can write replies of different lengths to the same prompt (a model that declines stops early), so the
+    answers are compared per token, not by their own lengths."""
     generator.generate(messages, max_new_tokens=4)
-    times = []
+    prefill, whole = [], []
+    reply = ""
     for _ in range(reps):
         started = time.perf_counter()
-        generator.generate(messages, max_new_tokens=new_tokens)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        generator.generate(messages, max_new_tokens=1)
+        prefill.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        reply = generator.generate(messages, max_new_tokens=new_tokens)
+        whole.append(time.perf_counter() - started)
+    read, total, tokens = statistics.median(prefill), statistics.median(whole), reply_tokens(generator, reply)
+    per_token = max(0.0, total - read) / (tokens - 1) if tokens > 1 else None
+    answer = read + TYPICAL_REPLY * per_token if per_token is not None else total
+    return {"answer_s": round(answer, 3), "prefill_s": round(read, 3), "reply_tokens": tokens,
+            "per_token_s": round(per_token, 4) if per_token is not None else None}
 
 
 def calibrate(cfg: GenerationConfig, makers: Mapping[str, Callable[[], Any]], home: Path | None = None,
               reps: int = 3) -> dict[str, Any]:
     """Time each backend `makers` builds on the calibration prompt, record the fastest for `cfg`, return the record."""
     messages = calibration_messages()
-    seconds = {name: round(time_answers(make(), messages, reps), 3) for name, make in makers.items()}
-    record = {"key": choice_key(cfg), "choice": min(seconds, key=lambda name: seconds[name]),
-              "answer_s": seconds, "prompt": "calibration_messages(), 48 new tokens, median of 3",
+    timings = {name: time_answers(make(), messages, reps) for name, make in makers.items()}
+    seconds = {name: timing["answer_s"] for name, timing in timings.items()}
+    record = {"key": choice_key(cfg), "choice": min(seconds, key=lambda name: seconds[name]), "answer_s": seconds,
+              "timings": timings, "prompt": f"calibration_messages(), a {TYPICAL_REPLY}-token reply, medians of {reps}",
               "measured": time.strftime("%Y-%m-%dT%H:%M:%S")}
     path = choice_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
