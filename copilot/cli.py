@@ -195,11 +195,16 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         try:
             export = prepare_onnx(generation.model, model_path, adapter, generation.onnx_precision)
             print(f"fast backend (onnxruntime-genai, {generation.onnx_precision}): {export}")
-            if measure:  # which backend answers faster on this machine: measured once, used by `auto`
+            from copilot.generation.choice import TYPICAL_REPLY, calibrate, recorded_choice
+
+            known = recorded_choice(generation) if measure and not args.retime else None
+            if known is not None:
+                print(f"backend auto -> {known} (timed on this machine before; `copilot prepare --retime` times it "
+                      "again)")
+            elif measure:  # which backend answers faster on this machine: measured once, used by `auto`
                 from dataclasses import replace
 
                 from copilot.generation.backends import HFGenerator
-                from copilot.generation.choice import TYPICAL_REPLY, calibrate
                 from copilot.generation.onnx import OnnxGenerator
 
                 try:
@@ -453,12 +458,15 @@ def make_parser(load: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("prepare", help="prepare the offline models (convert the bundled GGUF once; with "
-                       "generation.backend onnx, merge the adapter and convert it for onnxruntime-genai)")
+    p = sub.add_parser("prepare", help="prepare the offline models (convert the bundled GGUF once; for the fast "
+                       "backend, merge the adapter and convert it for onnxruntime-genai, and time it against "
+                       "transformers once)")
     p.add_argument("--config", metavar="FILE", help="YAML config file (its generation section picks the backend)")
     p.add_argument("--model", help="language model id or path")
     p.add_argument("--embedder", help="embedding model id, path or short name (minilm; mpnet: installs its five "
                    "parts, about 400 MB, and assembles the hash-checked model under $COPILOT_HOME/models/)")
+    p.add_argument("--retime", action="store_true", help="time the generation backends again for `backend: auto` "
+                   "(done once per machine, model and engine versions; about 25 s)")
     p.set_defaults(func=cmd_prepare)
 
     p = sub.add_parser("batch", parents=[common, model], help="summarise a folder of exports per asset "
