@@ -25,6 +25,7 @@ from typing import Any
 
 from copilot.config import GenerationConfig, copilot_home
 from copilot.generation import prompts
+from copilot.generation.onnx import usable_cores
 from copilot.records import Passage
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,7 @@ def cpu_signature() -> str:
                 flags = set(line.split(":", 1)[1].split())
     except OSError:
         pass
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return f"{name} | {' '.join(f for f in FLAGS if f in flags) or '-'} | {cores} cores"
+    return f"{name} | {' '.join(f for f in FLAGS if f in flags) or '-'} | {usable_cores()} cores"
 
 
 def _version(package: str) -> str:

@@ -70,9 +70,12 @@ class PromptCache:
         self.room = 0  # max_length of the kept generator
         self.reused = 0  # prompt tokens not read again on the last request, for benchmarks and tests
 
-    def start(self, prompt: list[int], max_new_tokens: int, search: dict[str, Any]) -> Any:
-        """A generator that has read `prompt`, ready for its first new token."""
-        room = max(min(CACHE_TOKENS, self.context_length), len(prompt) + max_new_tokens)
+    def start(self, prompt: list[int], max_new_tokens: int, search: dict[str, Any], reuse: bool = True) -> Any:
+        """A generator that has read `prompt`, ready for its first new token. Without `reuse`, a fresh one sized to
+        this request alone (`generation.prompt_cache: false`)."""
+        if not reuse:
+            self.forget()
+        room = max(min(CACHE_TOKENS, self.context_length) if reuse else 0, len(prompt) + max_new_tokens)
         shared = 0
         if self.generator is not None and search == self.search and len(prompt) + max_new_tokens <= self.room:
             shared = common_prefix(self.tokens, prompt)
@@ -166,10 +169,8 @@ class OnnxGenerator:
         search: dict[str, Any] = {"do_sample": False}
         if self.cfg.temperature > 0:
             search = {"do_sample": True, "temperature": self.cfg.temperature, "top_k": SAMPLING_TOP_K, "top_p": 1.0}
-        if not self.cfg.prompt_cache:
-            self._cache.forget()
         try:
-            generator = self._cache.start(prompt, max_new_tokens, search)
+            generator = self._cache.start(prompt, max_new_tokens, search, reuse=self.cfg.prompt_cache)
             for _ in range(max_new_tokens):
                 if generator.is_done():
                     return
