@@ -286,3 +286,27 @@ SYMPTOM_SYNONYMS: dict[str, tuple[str, ...]] = {
     "crank": ("start", "turn"), "smoking": ("smoke",), "stinks": ("smell",), "sluggish": ("slow",),
     "jammed": ("stuck", "jam"), "seized": ("stuck", "seized"), "slipping": ("slip",), "blank": ("display", "no"),
 }
+# What a symptom says a quantity is doing (copilot/qa/readings.py): "airend temperature high", "oil temp is right
+# where it always is", "tension checks out fine", "charge is full". Up / down need a verb of change before them
+# ("went up", "way down"): alone they are mostly motion ("creeps down", "starts up").
+STATE_WORDS: dict[str, re.Pattern[str]] = {
+    "high": re.compile(r"\b(too |very |way |reads? |reading |running |runs? )?(high(er)?|hot(ter)?|warm(er)?|"
+                       r"ris(e|es|ing)|rose|climb(s|ing)?|increas\w*|above|excessive|elevated|overheat\w*|spik\w*|"
+                       r"(went|gone|going|goes|go|way|creep\w*|shot) up)\b", re.IGNORECASE),
+    "low": re.compile(r"\b(too |very |way |reads? |reading |running |runs? )?(low(er)?|fall(s|ing|en)?|fell|dropp\w*|"
+                      r"drops?|below|sag(s|ging)?|weak(er)?|decreas\w*|slid(es|ing)?|reduced|barely any|hardly any|"
+                      r"(went|gone|going|goes|go|way) down)\b", re.IGNORECASE),
+    "normal": re.compile(r"\b(normal|correct|in spec|within (spec|limits?|range)|as usual|unchanged|"
+                         r"(right )?where it (always|normally|usually) (is|sits)|checks? out|looks? right|"
+                         r"(fine|full|good|ok(ay)?)\W*$)", re.IGNORECASE),  # "fine cracks", "full power": not a reading
+}
+# A clause that negates its reading ("not making full power", "doesn't look right") says no state.
+READING_NEGATION_RE = re.compile(r"\b(not|never|no|n't|won'?t|fails? to)\b|n't\b", re.IGNORECASE)
+# Words of a reading that name no quantity ("oil temp *looks totally* normal").
+READING_FILLER = frozenset("look read seem keep run sit get check just realli total complet alway right still bit "
+                           "littl pretti quit bit now again usual ever sinc both togeth has have had".split())
+# Where one reading ends and the next begins: punctuation and the words that join two observations.
+READING_SPLIT_RE = re.compile(r"([,;.!?()]|\b(?:but|and|or|with|although|though|while|whereas|yet|so)\b)",
+                              re.IGNORECASE)
+# Joins whose left side, when it says no state, shares the right side's ("oil and airend temperatures rising").
+READING_JOIN = frozenset({"and", "or"})

@@ -96,6 +96,15 @@ class Thresholds:
     troubleshoot_keyword: float = 0.6
     troubleshoot_recent_work: float = 0.15
     troubleshoot_floor: float = 0.50
+    # A row whose symptom or cause reads a quantity the way the question does ("oil temperature normal") gains
+    # troubleshoot_state x its agreement; one that contradicts it ("tension too low" when the tension checked in
+    # spec) loses troubleshoot_state_differ x the contradiction (copilot/qa/readings.py). Two readings are of the
+    # same quantity when at least troubleshoot_state_match of the smaller one's idf weight is shared. Chosen on the
+    # development half (docs/troubleshooting.md): a contradiction weighs more than an agreement, as a reading in
+    # the question that a row contradicts rules the row out, while one it shares may be incidental.
+    troubleshoot_state: float = 0.05
+    troubleshoot_state_differ: float = 0.3
+    troubleshoot_state_match: float = 0.6
     # A diagnosis question in none of the symptom words of lexicon.SYMPTOM_RE is a symptom question when a row's
     # symptom is this close in meaning (else another route answers it). Chosen with corpus/eval/qa.jsonl held: its
     # look-ups asked as "what should I ..." stay with the other routes.

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from copilot.qa import answerability
+from copilot.qa import answerability, readings
 from copilot.qa.lexicon import RECENT_WORK_RE, SYMPTOM_ASK_RE, SYMPTOM_RE, SYMPTOM_SYNONYMS, VALUE_ASK_RE
 from copilot.qa.query import QueryPlan
 from copilot.qa.thresholds import THRESHOLDS
@@ -41,6 +41,7 @@ class Ranked:
     score: float
     dense: float
     keyword: float
+    state: float = 0.0  # how far the row's readings agree with the question's (copilot/qa/readings.py)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def rank(question: str, plan: QueryPlan, view: IndexView) -> list[Ranked]:
         vector = vector / (np.linalg.norm(vector) or 1.0)
         dense = table.vectors @ vector
     scope = asset_scope(assets, view)  # a named machine's own rows; general documents answer for the others
+    asked = readings.readings(symptom)
     ranked = []
     for i, row in enumerate(table.rows):
         if scope and not scope & set(row.assets) or i in view.steered_rows:
@@ -167,8 +169,12 @@ def rank(question: str, plan: QueryPlan, view: IndexView) -> list[Ranked]:
         keyword = sum(w for t, w in weights.items() if t in said) / total
         if pointed and pointed & set(SECTION_REFERENCE.findall(f"{row.remedy} {row.check}")):
             keyword += THRESHOLDS.troubleshoot_recent_work
-        score = THRESHOLDS.troubleshoot_dense * float(dense[i]) + THRESHOLDS.troubleshoot_keyword * keyword
-        ranked.append(Ranked(row, score, float(dense[i]), keyword))
+        agree, differ = readings.agreement(asked, readings.readings(f"{row.symptom}; {row.cause}"), view.idf,
+                                           match=THRESHOLDS.troubleshoot_state_match) if asked else (0.0, 0.0)
+        state = THRESHOLDS.troubleshoot_state * agree - THRESHOLDS.troubleshoot_state_differ * differ
+        score = (THRESHOLDS.troubleshoot_dense * float(dense[i]) + THRESHOLDS.troubleshoot_keyword * keyword
+                 + state)
+        ranked.append(Ranked(row, score, float(dense[i]), keyword, state))
     ranked.sort(key=lambda r: -r.score)
     return ranked
 
