@@ -46,6 +46,7 @@ VECTORS_FILE = "troubleshooting.npz"
 # page and the FAA powerplant chapters; docs/troubleshooting.md) ---------------------------------------------------
 SYMPTOM_COLUMN = re.compile(r"symptom|trouble|problem|fault(?!\s*code)|condition|observ|indication|complaint", re.I)
 CAUSE_COLUMN = re.compile(r"cause|reason", re.I)
+PROBLEM_COLUMN = re.compile(r"symptom|trouble|problem|fault(?!\s*code)|complaint", re.I)  # without a cause column
 REMEDY_COLUMN = re.compile(r"remed|correct|action|solution|fix|repair|what to do", re.I)
 CHECK_COLUMN = re.compile(r"check|isolation|test|inspect", re.I)
 CODE_COLUMN = re.compile(r"^(?:fault |alarm |error |trouble )?code$|^code\b", re.I)
@@ -64,6 +65,13 @@ FIGURE_CAPTION = re.compile(r"\bFigure\s+\d+-\d+\.")
 PROBLEM_LABEL = re.compile(r"\*{0,2}(?:problem|symptom)s?\*{0,2}\s*:\s*", re.I)
 SOLUTION_LABEL = re.compile(r"\*{0,2}(?:solution|remedy|fix|action)s?\*{0,2}\s*:\s*", re.I)
 CAUSE_SENTENCE = re.compile(r"\b(?:caused by|is caused|cause[sd]?\b|due to|because|result of|means)\b", re.I)
+# An entry under a troubleshooting heading that leads with its symptom: "Heater hums but element stays cold: The
+# element has burned out. Replace it." (an AsciiDoc description list item), "**The pump does not start.** Check
+# the fuse." or "* **Pump is noisy** - worn bearings ..." (Markdown bold leads, in paragraphs or list items).
+BOLD_LEAD = re.compile(r"^(?:[-*+]\s+)?\*\*([^*\n]{3,120}?)\*\*\s*[:\-\u2013\u2014]?\s*(\S.*)$", re.S)
+TERM_LEAD = re.compile(r"^(?:[-*+]\s+)?([^:*\n]{3,120}?)\s*:\s+(\S.*)$", re.S)
+LIST_ITEM = re.compile(r"\n(?=[-*+]\s)")
+NOT_A_SYMPTOM_TERM = re.compile(r"(?i)(note|warning|caution|tip|important|example|see also|for example|e\.g\.)")
 SECTION_SYMPTOM_TEXT = 300  # characters of a symptom section's text kept with its heading as the symptom
 MAX_TEXT = 400  # characters kept of a row's symptom, cause or remedy (a figure page keeps more: FIGURE_TEXT)
 FIGURE_TEXT = 1500
@@ -192,8 +200,11 @@ def _table_rows(doc: Document, block: Block) -> list[TroubleRow]:
         return []
     header = _cells(lines[0])
     cause = _column(header, CAUSE_COLUMN)
-    if cause is None:
-        return []
+    if cause is None:  # "Problem | Solution": the fix stands for the cause, as a symptom section's does
+        problem = _column(header, PROBLEM_COLUMN)
+        cause = _column(header, REMEDY_COLUMN, [problem]) if problem is not None else None
+        if cause is None:
+            return []
     code = _column(header, CODE_COLUMN, [cause])
     symptom = _column(header, SYMPTOM_COLUMN, [cause] + ([code] if code is not None else []))
     if code is None and symptom is None:
@@ -243,15 +254,31 @@ def _record_rows(doc: Document, block: Block) -> list[TroubleRow]:
 
 def _section_rows(doc: Document, headings: tuple[str, ...], blocks: Sequence[Block]) -> list[TroubleRow]:
     """A subsection of a troubleshooting heading: its heading is the symptom, its text the cause and the fix."""
+    if headings and TROUBLE_HEADING.search(headings[-1]) and not PROBLEM_LABEL.search(" ".join(b.text for b in blocks)):
+        # the troubleshooting heading itself: its table or an introduction, or symptoms as "Term: what to do"
+        return [row for block in blocks for entry in LIST_ITEM.split(block.text)
+                if (lead := BOLD_LEAD.match(entry) or TERM_LEAD.match(entry)) and _is_symptom_term(lead.group(1))
+                for row in _described_rows(doc, [block], lead.group(1), lead.group(2))]
     if len(headings) < 2 or not any(TROUBLE_HEADING.search(h) for h in headings[:-1]):
         return []
-    if TROUBLE_HEADING.search(headings[-1]) and not PROBLEM_LABEL.search(" ".join(b.text for b in blocks)):
-        return []  # the troubleshooting heading itself (its table, or an introduction), not a symptom
-    text = " ".join(" ".join(b.text.split()) for b in blocks)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)(\{[^}]*\})?", "", text).strip()  # images
+    return _described_rows(doc, blocks, headings[-1], " ".join(" ".join(b.text.split()) for b in blocks))
+
+
+def _is_symptom_term(term: str) -> bool:
+    """A description-list term that names a symptom ("Heater hums but element stays cold"), not a label ("Note",
+    "Possible cause") or a list item's lead ("- ch3")."""
+    term = term.strip(" .:")
+    labels = (CAUSE_LABEL, REMEDY_LABEL, PROBLEM_LABEL, SOLUTION_LABEL)
+    return (term[:1].isalpha() and len(re.findall(r"[A-Za-z]{2,}", term)) >= 2 and len(term.split()) <= 14
+            and not any(label.fullmatch(f"{term}: ") for label in labels) and not NOT_A_SYMPTOM_TERM.fullmatch(term))
+
+
+def _described_rows(doc: Document, blocks: Sequence[Block], title: str, text: str) -> list[TroubleRow]:
+    """A symptom named by `title` and described by `text`: the sentence naming a cause, and the fix."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)(\{[^}]*\})?", "", " ".join(text.split())).strip()  # images
     if len(text.split()) < 4:
         return []
-    symptom = headings[-1].strip(" ?!:")
+    symptom = title.strip(" ?!:.*")
     problem = PROBLEM_LABEL.search(text)
     solution = SOLUTION_LABEL.search(text)
     if problem:
@@ -266,9 +293,11 @@ def _section_rows(doc: Document, headings: tuple[str, ...], blocks: Sequence[Blo
     else:
         remedy = ""
     sentences = [s.strip(" -*") for s in re.split(r"(?<=[.!?])\s+|\s+-\s+", body) if len(s.split()) >= 3]
-    cause = next((s for s in sentences if CAUSE_SENTENCE.search(s)), sentences[0] if sentences else "")
+    labelled = next((s for s in sentences if CAUSE_LABEL.match(s)), None)
+    cause = labelled or next((s for s in sentences if CAUSE_SENTENCE.search(s)), sentences[0] if sentences else "")
     if not remedy:
         remedy = next((s for s in sentences if s != cause), "")
+    cause = CAUSE_LABEL.sub("", cause, count=1) if labelled else cause
     if not cause and not remedy:
         return []
     return [_row(doc, blocks[0], symptom, cause or remedy, remedy, "section", raw=blocks[0].text)]

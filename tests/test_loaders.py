@@ -39,6 +39,15 @@ def test_asciidoc_description_lists_read_as_term_and_definition_and_listings_kee
     ]
 
 
+def test_an_asciidoc_table_reads_as_a_pipe_table_whatever_the_layout_of_its_cells(tmp_path: Path) -> None:
+    source = tmp_path / "table.adoc"
+    source.write_text("= Manual\n\n== Limits\n\n[cols=\"2*,1\"]\n|===\n|Item |Limit |Unit\n\n|Oil\n|4.5\n|L\n"
+                      "|Grease |12 |g\n|===\n\nAfter the table.\n", encoding="utf-8")
+    blocks = load_document(source, "table.adoc").blocks
+    assert [b.text for b in blocks] == [
+        "| Item | Limit | Unit |\n| --- | --- | --- |\n| Oil | 4.5 | L |\n| Grease | 12 | g |", "After the table."]
+
+
 def test_a_pipe_table_without_outer_pipes_is_a_table_with_its_header() -> None:
     _, blocks = parse_markdown("# Menu\n\nItem|Description|Requirements\n----|-----------|------------\n"
                                "Reset BLTouch || `BLTOUCH`\nCase Light|Toggle the case light|`CASE_LIGHT`\n\n"

@@ -111,6 +111,87 @@ def test_a_symptom_section_under_a_troubleshooting_heading_gives_its_problem_and
     assert rows[0].remedy.startswith("Check the probe wiring")
 
 
+HEATER_ADOC = """= Brightwell WH-30 Water Heater Service Guide
+:toc:
+
+== Troubleshooting
+
+=== No hot water
+
+Possible cause:: The thermal cut-out has tripped.
+Remedy:: Press the reset button behind the access cover.
+
+=== Relief valve dripping
+
+[cols="1,1,1"]
+|===
+|Symptom |Cause |Remedy
+
+|Relief valve drips continuously
+|Supply pressure above 6 bar
+|Fit a pressure reducing valve
+
+|Relief valve drips only during heating |Expansion vessel flat
+|Recharge the expansion vessel
+to 3.5 bar
+|===
+
+== Problems and solutions
+
+Heater hums but element stays cold::
+  The element has burned out. Replace the element (see 7.2).
+Note:: Switch off the supply first.
+"""
+
+
+def test_asciidoc_troubleshooting_gives_its_table_its_labelled_sections_and_its_description_list(
+        tmp_path: Path) -> None:
+    from index.loaders import load_document
+
+    source = tmp_path / "wh30.adoc"
+    source.write_text(HEATER_ADOC, encoding="utf-8")
+    rows = _rows(load_document(source, "wh30.adoc"))
+    by_symptom = {r.symptom.split(":")[0]: r for r in rows}
+    assert set(by_symptom) == {"No hot water", "Relief valve drips continuously",
+                               "Relief valve drips only during heating", "Heater hums but element stays cold"}
+    assert by_symptom["No hot water"].cause == "The thermal cut-out has tripped."  # the label is not the cause
+    assert by_symptom["No hot water"].remedy.startswith("Press the reset button")
+    flat = by_symptom["Relief valve drips only during heating"]  # cells over several lines, one wrapped
+    assert (flat.kind, flat.cause, flat.remedy) == ("table", "Expansion vessel flat",
+                                                    "Recharge the expansion vessel to 3.5 bar")
+    hums = by_symptom["Heater hums but element stays cold"]
+    assert (hums.kind, hums.cause, hums.remedy) == ("section", "The element has burned out.",
+                                                    "Replace the element (see 7.2).")
+
+
+def test_markdown_entries_that_lead_with_their_symptom_in_bold_give_one_row_each() -> None:
+    doc = Document("pump.md", "pump.md", "manual", (
+        Block("**Pump runs but no water comes out.** The impeller may be clogged with debris. Unplug the pump and "
+              "clean the impeller.", None, ("AquaFlow 200", "Troubleshooting")),
+        Block("* **Pump is noisy** - worn bearings or gravel in the housing. Clean the housing.\n"
+              "* **Note:** unplug the pump before any work.", None, ("AquaFlow 200", "Troubleshooting")),
+        Block("**Lower the pump** on its rope, never on the cable.", None, ("AquaFlow 200", "Installation")),
+    ))
+    rows = _rows(doc)
+    assert [(r.symptom.split(":")[0], r.cause, r.remedy) for r in rows] == [
+        ("Pump runs but no water comes out", "The impeller may be clogged with debris.",
+         "Unplug the pump and clean the impeller."),
+        ("Pump is noisy", "worn bearings or gravel in the housing.", "Clean the housing.")]
+
+
+def test_a_problem_and_solution_table_without_a_cause_column_gives_the_fix_as_the_row() -> None:
+    doc = Document("printer.md", "printer.md", "manual", (
+        Block("| Problem | Solution |\n|---|---|\n| Nozzle clicks and under-extrudes | Raise the hotend temperature "
+              "by 5 °C |\n| Layers shift sideways | Tighten the X belt |", None, ("Printer", "Common problems"),
+              kind="table"),
+        Block("| Setting | Value |\n|---|---|\n| Speed | 60 mm/s |", None, ("Printer", "Settings"), kind="table"),
+    ))
+    rows = _rows(doc)
+    assert [(r.symptom, r.cause, r.kind) for r in rows] == [
+        ("Nozzle clicks and under-extrudes", "Raise the hotend temperature by 5 °C", "table"),
+        ("Layers shift sideways", "Tighten the X belt", "table")]
+
+
 def test_fmea_rows_and_work_orders_with_a_recorded_cause_become_rows(tiny_corpus: Path) -> None:
     from index.loaders import load_document
 

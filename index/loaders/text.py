@@ -24,6 +24,11 @@ ADOC_LISTING_RE = re.compile(r"^(-{4,}|\.{4,})\s*$")
 # "Backlash Compensation::" (or "Term:: definition"): a description list item, read as "Term: definition".
 ADOC_TERM_RE = re.compile(r"^([^\s:][^:]*?)::(?:\s+(\S.*))?$")
 ADOC_ADMONITION_RE = re.compile(r"^\[(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$")
+# A table: "|===" delimiters, cells opening with "|" (after an optional spec: "2+|", "a|"), rows as many cells as
+# the `cols` attribute ([cols="1,2,2"] or [cols="3*"]) or the first line holds.
+ADOC_TABLE_RE = re.compile(r"^\|===\s*$")
+ADOC_COLS_RE = re.compile(r"^\[.*\bcols\s*=\s*\"?([^\"\]]+)\"?.*\]\s*$")
+ADOC_CELL_RE = re.compile(r"(?:^|(?<=\s))(?:\d+[+*.]\d*|\.\d+\+?)?[aehlmsv]?\|")
 ADOC_INLINE = [
     (re.compile(r"\(\(\([^)]*\)\)\)"), ""),  # concealed index term
     (re.compile(r"\(\(([^)]*)\)\)"), r"\1"),  # visible index term
@@ -51,7 +56,23 @@ def asciidoc_to_text(text: str) -> str:
     pending: str | None = None
     term: str | None = None
     in_listing = in_definition = False
+    table: list[str] | None = None
+    columns: int | None = None
     for line in text.splitlines():
+        if ADOC_TABLE_RE.match(line.strip()):
+            if table is None:
+                table = []
+            else:
+                out += ["", *_adoc_table(table, columns), ""]
+                table, columns = None, None
+            continue
+        if table is not None:
+            table.append(line)
+            continue
+        cols = ADOC_COLS_RE.match(line.strip())
+        if cols:
+            columns = _adoc_columns(cols.group(1))
+            continue
         if ADOC_LISTING_RE.match(line.strip()):
             in_listing = not in_listing
             out.append("```")
@@ -77,6 +98,8 @@ def asciidoc_to_text(text: str) -> str:
         dlist = ADOC_TERM_RE.match(line) if not line.startswith((" ", "\t")) else None
         if dlist:
             term, in_definition = dlist.group(1).strip(), True
+            if out and out[-1].strip():
+                out.append("")  # each item a paragraph of its own, though the list has no blank lines
             if not dlist.group(2):
                 continue
             line = dlist.group(2)
@@ -86,6 +109,45 @@ def asciidoc_to_text(text: str) -> str:
             line, pending = f"{pending}: {line.strip()}", None
         out.append(line)
     return "\n".join(out)
+
+
+def _adoc_columns(spec: str) -> int | None:
+    """The number of columns a `cols` attribute gives: "1,2,2" -> 3, "3*" -> 3, "2*,1" -> 3."""
+    total = 0
+    for part in spec.split(","):
+        repeat = re.match(r"\s*(\d+)\*", part)
+        total += int(repeat.group(1)) if repeat else 1
+    return total or None
+
+
+def _adoc_table(lines: list[str], columns: int | None) -> list[str]:
+    """An AsciiDoc table as Markdown pipe rows: cells may be on one line or one per line, a line that opens no cell
+    continues the cell before it, and a first line followed by a blank line is the header (AsciiDoc's implicit
+    header), ruled off as Markdown does."""
+    cells: list[str] = []
+    header = 0
+    first = True
+    for n, line in enumerate(lines):
+        if not line.strip():
+            continue
+        pieces = ADOC_CELL_RE.split(line.strip())
+        lead, opened = pieces[0].strip(), [p.strip() for p in pieces[1:]]
+        if lead and cells:
+            cells[-1] = f"{cells[-1]} {lead}"
+        cells += opened
+        if first:
+            first = False
+            blank_after = n + 1 < len(lines) and not lines[n + 1].strip()
+            if len(opened) > 1 and blank_after:
+                header = len(opened)
+            columns = columns or len(opened) or None
+    if not columns or columns < 2:
+        return [" ".join(cells)]
+    rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
+    out = [f"| {' | '.join(c.replace('|', '/') for c in row)} |" for row in rows]
+    if header == columns:
+        out.insert(1, "|" + " --- |" * columns)
+    return out
 
 
 def _heading_level(line: str) -> tuple[int, str] | None:
