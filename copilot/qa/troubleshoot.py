@@ -6,7 +6,8 @@ matched against each row's symptom text two ways: by meaning (the row's stored v
 by words, after the technician's symptom words are mapped to the tables' ("screaming" -> noise, "bouncing" ->
 erratic, fluctuating; copilot/qa/lexicon.py). The two scores are added with weights from copilot/qa/thresholds.py.
 The question's context is used too: a named asset (or a model name, "the CP-80") limits the rows to that machine's
-documents, its type's FMEA rows and its work orders; readings it gives count as words; a clause about recent work
+documents, its type's FMEA rows and its work orders; the readings it gives ("oil temp normal") rank up the rows that
+read them the same way and down those they contradict (copilot/qa/readings.py); a clause about recent work
 ("after a seal change") ranks up the rows whose remedy points at a section the procedure for that work refers to.
 Documentary rows are the causes; the named asset's work orders with the same symptom are the evidence, counted per
 cause. Pure apart from the question's embedding, which the index computes.
