@@ -50,6 +50,11 @@ class RetrievalConfig:
     # parent window's own score joins its best chunk's (index/search.py). Measured, not the default (docs/retrieval.md,
     # "Granularity on real documents"); an index without parents ignores it.
     parent_scoring: str = "none"
+    # The symptom encoder the troubleshoot route can match a symptom with, beside the index's embedder
+    # (copilot/qa/symptom_encoder.py): none | bundled | the folder of an adapter from `copilot finetune symptoms`.
+    # Off by default: it gains on the corpus it was trained on and not on the real documents (docs/troubleshooting.md,
+    # "The symptom encoder").
+    symptom_encoder: str = "none"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rescorer", canonical_rescorer(self.rescorer))

@@ -52,6 +52,13 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     e.add_argument("--out", help="also write the JSON result to this file")
     e.set_defaults(func=cmd_eval)
 
+    s = actions.add_parser("symptoms", parents=[common],
+                           help="train the symptom encoder (copilot/qa/symptom_encoder.py) against an index's rows")
+    s.add_argument("--out", default="runs/symptom-minilm",
+                   help="adapter folder (the bundled one is copilot/qa/adapters/symptom-minilm)")
+    s.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    s.set_defaults(func=cmd_symptoms)
+
     x = actions.add_parser("export", help="merge the adapter into a standalone model (and a GGUF)")
     x.add_argument("--recipe", help="recipe YAML (for the base model)")
     x.add_argument("--adapter", default=str(DEFAULT_ADAPTER))
@@ -76,6 +83,28 @@ def cmd_data(args: argparse.Namespace) -> int:
         "embedder": copilot.cfg.index.embedder, "top_k": copilot.cfg.retrieval.top_k,
         "context_words": copilot.cfg.generation.context_words})
     print(json.dumps({"out": args.out, "sha256": manifest["sha256"], "counts": manifest["counts"]}, indent=2))
+    return 0
+
+
+def cmd_symptoms(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from copilot.cli import _config
+    from finetune.symptoms import SymptomRecipe, train_symptom_encoder
+    from index.layout import live_generation
+    from index.troubleshooting import TroubleTable
+
+    cfg = _config(args)
+    table = TroubleTable.load(live_generation(Path(cfg.index_dir)))
+    if table is None or not table.rows:
+        raise CopilotError(f"the index at {cfg.index_dir} holds no troubleshooting rows: build it from the corpus "
+                           "first (`copilot index build corpus`)")
+    recipe = SymptomRecipe(embedder=cfg.index.embedder)
+    if args.epochs:
+        recipe = replace(recipe, epochs=args.epochs)
+    report = train_symptom_encoder(table.rows, Path(args.out), recipe)
+    print(json.dumps({"out": args.out, **{k: report[k] for k in ("questions", "explained", "epoch_loss", "bias",
+                                                                  "minutes")}}, indent=2))
     return 0
 
 

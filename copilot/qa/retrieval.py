@@ -18,6 +18,7 @@ import numpy as np
 from copilot.config import RetrievalConfig
 from copilot.qa.injection import has_instructions, without_instructions
 from copilot.qa.query import QueryPlan, plan_query, without_recency
+from copilot.qa.symptom_encoder import symptom_encoder_for
 from copilot.qa.thresholds import THRESHOLDS
 from copilot.qa.view import IndexView, dated_on, in_scope, to_passage
 from copilot.records import Passage
@@ -57,8 +58,10 @@ class Retriever:
         # what the answer routes read of the index (copilot/qa/view.py), without text addressed to the model
         steered = frozenset(c.chunk_id for c in index.chunks if has_instructions(c.text))
         chunks = [replace(c, text=without_instructions(c.text)) if c.chunk_id in steered else c for c in index.chunks]
+        symptom_embed = (symptom_encoder_for(cfg.symptom_encoder, index.manifest.embedder)
+                         if index.troubles.rows else None)
         self.view = IndexView(chunks, index.idf, index.troubles, index.embed_query, steered,
-                              index.parents.parents if index.parents is not None else ())
+                              index.parents.parents if index.parents is not None else (), symptom_embed)
         self.known_assets = {a for c in index.chunks for a in c.assets}
         self._scope_masks: dict[frozenset[str], np.ndarray] = {}
 

@@ -96,6 +96,10 @@ class Thresholds:
     troubleshoot_keyword: float = 0.6
     troubleshoot_recent_work: float = 0.15
     troubleshoot_floor: float = 0.50
+    # With the symptom encoder on (retrieval.symptom_encoder, copilot/qa/symptom_encoder.py), the cosine a row gets is
+    # this share the encoder's, the rest the index embedder's; 0.25 kept the development half's top 3 where 0.5 lost
+    # some (docs/troubleshooting.md, "The symptom encoder").
+    troubleshoot_tuned_dense: float = 0.25
     # A row whose symptom or cause reads a quantity the way the question does ("oil temperature normal") gains
     # troubleshoot_state x its agreement; one that contradicts it ("tension too low" when the tension checked in
     # spec) loses troubleshoot_state_differ x the contradiction (copilot/qa/readings.py). Two readings are of the

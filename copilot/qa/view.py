@@ -35,6 +35,9 @@ class IndexView:
     embed: Callable[[str], np.ndarray] | None = None  # the index's query embedder (cached), for matching rows
     steered: frozenset[str] = frozenset()  # chunks whose text addressed the model, cut out (copilot/qa/injection.py)
     parents: Sequence[Chunk] = ()  # parent windows (index/parents.py), which search may return in their chunks' place
+    # the symptom encoder (copilot/qa/symptom_encoder.py): a question -> its tuned vector, in the rows' space; None
+    # when off, or when it returns None (it failed to load)
+    symptom_embed: Callable[[str], np.ndarray | None] | None = None
 
     @cached_property
     def steered_rows(self) -> frozenset[int]:
