@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 FUSIONS = ("convex", "rrf")  # how hybrid search merges its dense and keyword rankings (index/search.py)
-CHUNKER_VERSION = 21  # bump when loading, chunking, chunk ids or what an index holds change: indexes are re-chunked
+CHUNKER_VERSION = 22  # bump when loading, chunking, chunk ids or what an index holds change: indexes are re-chunked
 
 # The longest chunk, in characters. A normal chunk is `chunk_words` words (the corpus and the evaluated manuals: at most
 # 1,221 characters); a longer piece is a line with few spaces (minified HTML, base64, a giant table row), which the

@@ -12,7 +12,8 @@ header and the others before it. The layout cannot be recovered (those PDFs were
   the leading ones when the troubles were printed before the causes, the trailing ones when after;
 - causes are listed in their troubles' order, each trouble's together. Item letters restarting at "a" mark where
   a trouble's causes begin; without them the causes are cut into as many consecutive runs as there are troubles,
-  by the cut that fits best: each cause close in meaning to its trouble (the index's embedder), and near where its
+  by the cut that fits best: each cause, read with the check and remedy printed beside it (a remedy often names the
+  part or the fault the cause leaves out), close in meaning to its trouble (the index's embedder), and near where its
   trouble's share of the list would put it (`align`, a small dynamic programme).
 A figure whose troubles cannot be told from its causes gives its causes without troubles; the caller keeps the
 figure's text as their symptom.
@@ -194,8 +195,11 @@ def _rows(items: Sequence[tuple[str, str | None]], title_troubles: Sequence[str]
         return []
     if groups and len(groups) == len(troubles):
         owner = [j for j, group in enumerate(groups) for _ in group]
-    elif troubles:
-        owner = align(troubles, causes, similarity)
+    elif troubles:  # a cause is matched to its trouble with what the table prints beside it (its check and remedy)
+        said = [" ".join(filter(None, (cause, checks[n] if len(checks) == len(causes) else "",
+                                      remedies[n] if len(remedies) == len(causes) else "")))
+                for n, cause in enumerate(causes)]
+        owner = align(troubles, said, similarity)
     else:
         owner = []
     return [FigureRow(troubles[owner[n]] if owner else "", cause,

@@ -81,3 +81,21 @@ def test_checks_and_remedies_are_told_by_their_first_words() -> None:
     assert item_role("Remove and repair or replace starter.") == "remedy"
     assert item_role("No remedial action required.") == "remedy"
     assert item_role("Low battery.") == "cause"
+
+
+
+def test_a_cause_is_placed_under_its_trouble_by_what_the_table_prints_beside_it_too() -> None:
+    """ "Sheared drive coupling" and "Stripped gear teeth" share no word with "Starter runs, but engine does not turn
+    over"; their remedies do ("... so the engine turns over"), as a remedy often names the part or the fault."""
+    text = ("5-16 Trouble Probable Cause Remedy ? Check air supply. ? Replace drive coupling so engine turns over. "
+            "? Replace gears so engine turns over. ? Tighten oil plugs. ? Drain oil and re-service. ? No air supply. "
+            "? Sheared drive coupling. ? Stripped gear teeth. ? Loose plugs. ? Overfilled. ? Starter does not "
+            "operate (no rotation), no air. ? Starter runs, but engine does not turn over. ? External oil leakage "
+            "from plugs. Figure 5-25. Air turbine starter.")
+    figure = find_figure(text)  # shared words as the similarity, as without an embedder
+    assert figure is not None
+    placed = {r.cause: r.trouble for r in figure.rows}
+    assert placed["No air supply."] == "Starter does not operate (no rotation), no air."
+    assert placed["Sheared drive coupling."] == placed["Stripped gear teeth."] == (
+        "Starter runs, but engine does not turn over.")
+    assert placed["Loose plugs."] == placed["Overfilled."] == "External oil leakage from plugs."
