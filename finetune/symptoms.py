@@ -26,18 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from copilot.errors import CopilotError
-from index.embeddings import canonical_embedder, resolve_embedder
+from copilot.qa.symptom_encoder import mean_pooled
+from copilot.qa.troubleshoot import CAUSE_KINDS
+from index.embeddings import DEFAULT_EMBEDDER, canonical_embedder, resolve_embedder
 from index.troubleshooting import TroubleRow
 
 logger = logging.getLogger(__name__)
 
 DATASET = Path(__file__).resolve().parent / "datasets" / "symptom_questions.jsonl"
-DOCUMENTARY = ("table", "fault_code", "fmea", "section", "figure", "page")
 
 
 @dataclass(frozen=True)
 class SymptomRecipe:
-    embedder: str = "sentence-transformers/all-MiniLM-L6-v2"
+    embedder: str = DEFAULT_EMBEDDER
     rank: int = 16
     alpha: int = 32
     dropout: float = 0.1
@@ -98,16 +99,11 @@ def train_symptom_encoder(rows: tuple[TroubleRow, ...], out: Path, recipe: Sympt
     tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
     base = AutoModel.from_pretrained(str(base_dir))
 
-    def embed(model: Any, texts: list[str]) -> Any:
-        enc = tokenizer(texts, truncation=True, max_length=128, padding=True, return_tensors="pt")
-        hidden = model(**enc).last_hidden_state
-        mask = enc["attention_mask"].unsqueeze(-1).float()
-        return F.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
-
     with torch.inference_mode():
-        vectors = torch.cat([embed(base, [r.match_text for r in rows[i:i + 64]]) for i in range(0, len(rows), 64)])
+        vectors = torch.cat([mean_pooled(base, tokenizer, [r.match_text for r in rows[i:i + 64]])
+                             for i in range(0, len(rows), 64)])
     vectors = vectors.clone()
-    vectors[torch.tensor([r.kind not in DOCUMENTARY for r in rows])] = 0  # work orders are evidence, not causes
+    vectors[torch.tensor([r.kind not in CAUSE_KINDS for r in rows])] = 0  # work orders are evidence, not causes
     lora = LoraConfig(r=recipe.rank, lora_alpha=recipe.alpha, lora_dropout=recipe.dropout,
                       target_modules=list(recipe.targets))
     model: Any = get_peft_model(base, lora)
@@ -125,7 +121,7 @@ def train_symptom_encoder(rows: tuple[TroubleRow, ...], out: Path, recipe: Sympt
         total = 0.0
         for start in range(0, len(pairs), recipe.batch):
             batch = pairs[start:start + recipe.batch]
-            sims = embed(model, [q for q, _ in batch]) @ vectors.T
+            sims = mean_pooled(model, tokenizer, [q for q, _ in batch]) @ vectors.T
             explained = [j for j, (_, r) in enumerate(batch) if r is not None]
             unexplained = [j for j, (_, r) in enumerate(batch) if r is None]
             loss = torch.zeros(())

@@ -61,6 +61,17 @@ def encoder_folder(setting: str) -> Path | None:
     return BUNDLED if setting.lower() == "bundled" else Path(setting).expanduser()
 
 
+def mean_pooled(model: Any, tokenizer: Any, texts: list[str], max_length: int = 128) -> Any:
+    """Unit vectors (a torch tensor, one row per text) by mean pooling over the tokens, as sentence-transformers'
+    MiniLM; what the encoder answers with and what its trainer (finetune/symptoms.py) optimises."""
+    import torch.nn.functional as F
+
+    enc = tokenizer(texts, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+    hidden = model(**enc).last_hidden_state
+    mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    return F.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+
+
 class SymptomEncoder:
     """question -> unit vector in the index embedder's space (mean pooling, as sentence-transformers' MiniLM)."""
 
@@ -79,11 +90,7 @@ class SymptomEncoder:
         import torch
 
         with torch.inference_mode():
-            enc = self.tokenizer([text], truncation=True, max_length=self.max_length, return_tensors="pt")
-            hidden = self.model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = ((hidden * mask).sum(1) / mask.sum(1))[0].float().numpy()
-        vector = (pooled / (np.linalg.norm(pooled) or 1.0)).astype(np.float32)
+            vector = mean_pooled(self.model, self.tokenizer, [text], self.max_length)[0].float().numpy()
         with self._lock:
             self._cache[text] = vector
             while len(self._cache) > CACHE_SIZE:

@@ -160,9 +160,9 @@ def rank(question: str, plan: QueryPlan, view: IndexView) -> list[Ranked]:
         vector = np.asarray(view.embed(question), dtype=np.float32)
         vector = vector / (np.linalg.norm(vector) or 1.0)
         dense = table.vectors @ vector
-        tuned = view.symptom_embed(question) if view.symptom_embed is not None else None
-        if tuned is not None and THRESHOLDS.troubleshoot_tuned_dense:  # the symptom encoder's match, mixed in
-            share = THRESHOLDS.troubleshoot_tuned_dense
+        share = THRESHOLDS.troubleshoot_tuned_dense
+        tuned = view.symptom_embed(question) if view.symptom_embed is not None and share else None
+        if tuned is not None:  # the symptom encoder's match, mixed in
             mixed = (1.0 - share) * dense + share * (table.vectors @ np.asarray(tuned, dtype=np.float32))
             dense = mixed.astype(np.float32)
     scope = asset_scope(assets, view)  # a named machine's own rows; general documents answer for the others
